@@ -1,0 +1,268 @@
+//! Access tokens for one connection: from the host's cache while they are fresh, else from
+//! the token endpoint (client credentials, or the refresh-token grant with rotation).
+
+use std::cell::RefCell;
+
+use serde_json::Value;
+use sha2::{Digest, Sha256};
+
+use super::aad_error::token_error;
+use crate::cloud::Cloud;
+use crate::env::{CachedToken, Env, LogLevel};
+use crate::error::Error;
+use crate::http::{self, HttpRequest};
+use crate::model::{Connection, Grant};
+use crate::retry::{Idempotency, RetryPolicy};
+
+/// A cached token is used only while it has at least this long left (reference §1.6).
+pub const EXPIRY_MARGIN_SECS: u64 = 300;
+
+/// The cache key of a connection: cloud, tenant, app, grant and a hash of the scope.
+/// No secret goes into it; two connections differing only in secret share a token, which
+/// is what the same app registration would get anyway.
+pub fn cache_key(conn: &Connection) -> String {
+    let scope = match &conn.grant {
+        Grant::ClientCredentials(_) => ".default".to_string(),
+        Grant::AuthorizationCode(g) => g.scope.to_ascii_lowercase(),
+    };
+    let digest = Sha256::digest(scope.as_bytes());
+    let short: String = digest.iter().take(6).map(|b| format!("{b:02x}")).collect();
+    format!(
+        "o365/{}/{}/{}/{}/{}",
+        conn.environment.as_str(),
+        conn.tenant_id.to_ascii_lowercase(),
+        conn.grant.client_id(),
+        conn.grant.label(),
+        short
+    )
+}
+
+pub struct TokenProvider<'a> {
+    env: &'a dyn Env,
+    conn: &'a Connection,
+    cloud: Cloud,
+    key: String,
+    policy: RetryPolicy,
+    /// Tokens handled in this invocation, so results can be scrubbed of them.
+    seen: RefCell<Vec<String>>,
+}
+
+impl<'a> TokenProvider<'a> {
+    pub fn new(env: &'a dyn Env, conn: &'a Connection, policy: RetryPolicy) -> Self {
+        TokenProvider {
+            env,
+            conn,
+            cloud: Cloud::of(conn.environment),
+            key: cache_key(conn),
+            policy,
+            seen: RefCell::new(Vec::new()),
+        }
+    }
+
+    pub fn token_url(&self) -> String {
+        format!(
+            "{}/{}/oauth2/v2.0/token",
+            self.cloud.login_base(),
+            http::segment(self.conn.tenant_id.trim())
+        )
+    }
+
+    /// A token from the cache when it has more than the margin left, else a new one.
+    pub fn access_token(&self) -> Result<String, Error> {
+        if let Some(cached) = self.env.token_get(&self.key)
+            && cached.expires_at > self.env.now_unix_secs() + EXPIRY_MARGIN_SECS
+        {
+            self.remember(&cached.access_token);
+            return Ok(cached.access_token);
+        }
+        self.fetch()
+    }
+
+    /// Drops the cached token and gets a new one (after Graph refused the old one).
+    pub fn refresh(&self) -> Result<String, Error> {
+        self.env.token_remove(&self.key);
+        self.fetch()
+    }
+
+    /// Every token seen so far, for redaction.
+    pub fn seen_tokens(&self) -> Vec<String> {
+        self.seen.borrow().clone()
+    }
+
+    fn remember(&self, token: &str) {
+        self.seen.borrow_mut().push(token.to_string());
+    }
+
+    fn fetch(&self) -> Result<String, Error> {
+        let response = match &self.conn.grant {
+            Grant::ClientCredentials(g) => {
+                let scope = self.cloud.app_only_scope();
+                let request = HttpRequest::new("POST", self.token_url()).form_body(&[
+                    ("client_id", g.client_id.trim()),
+                    ("client_secret", &g.client_secret),
+                    ("grant_type", "client_credentials"),
+                    ("scope", &scope),
+                ]);
+                self.policy.send(self.env, &request, Idempotency::Idempotent)?
+            }
+            Grant::AuthorizationCode(g) => {
+                let refresh_token = self
+                    .env
+                    .refresh_token_get(&self.key)
+                    .or_else(|| g.refresh_token.clone())
+                    .filter(|t| !t.trim().is_empty())
+                    .ok_or_else(|| {
+                        Error::input(
+                            "Refresh Token",
+                            "the connection has no refresh token yet. Click Get Authorization, sign in, then click Get Refresh Token.",
+                        )
+                    })?;
+                self.remember(&refresh_token);
+                let scope = self.cloud.normalize_scope(&g.scope);
+                let request = HttpRequest::new("POST", self.token_url()).form_body(&[
+                    ("client_id", g.client_id.trim()),
+                    ("client_secret", &g.client_secret),
+                    ("grant_type", "refresh_token"),
+                    ("refresh_token", &refresh_token),
+                    ("scope", &scope),
+                ]);
+                // Safe to repeat: the identity platform keeps the old refresh token valid.
+                self.policy.send(self.env, &request, Idempotency::Idempotent)?
+            }
+        };
+        if !response.is_success() {
+            return Err(token_error(&response));
+        }
+        let body = response
+            .json()
+            .ok_or_else(|| Error::Protocol("The token endpoint answered with a body that is not JSON.".into()))?;
+        self.store(&body)
+    }
+
+    /// Caches the access token and hands a rotated refresh token to the host.
+    pub(crate) fn store(&self, body: &Value) -> Result<String, Error> {
+        let access_token = body
+            .get("access_token")
+            .and_then(Value::as_str)
+            .filter(|t| !t.is_empty())
+            .ok_or_else(|| Error::Protocol("The token endpoint answered without an access_token.".into()))?
+            .to_string();
+        self.remember(&access_token);
+        // expires_in is a number, but some proxies send it as a string.
+        let expires_in = body
+            .get("expires_in")
+            .and_then(|v| v.as_u64().or_else(|| v.as_str().and_then(|s| s.parse().ok())))
+            .unwrap_or(3600);
+        self.env.token_put(
+            &self.key,
+            &CachedToken {
+                access_token: access_token.clone(),
+                expires_at: self.env.now_unix_secs() + expires_in,
+            },
+        );
+        if let Some(new_refresh) = body.get("refresh_token").and_then(Value::as_str) {
+            self.remember(new_refresh);
+            self.env.refresh_token_put(&self.key, new_refresh);
+            self.env.log(LogLevel::Info, "refresh token rotated; the new one was handed to the platform");
+        }
+        Ok(access_token)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::{AuthorizationCode, ClientCredentials, Environment};
+    use crate::testing::{FakeEnv, json_response};
+    use serde_json::json;
+
+    fn app_conn() -> Connection {
+        Connection {
+            environment: Environment::GccHigh,
+            tenant_id: "contoso.example".into(),
+            grant: Grant::ClientCredentials(ClientCredentials {
+                client_id: "app-1".into(),
+                client_secret: "s+cr/t=".into(),
+            }),
+            api_version: "v1.0".into(),
+        }
+    }
+
+    fn delegated_conn() -> Connection {
+        Connection {
+            environment: Environment::CommercialGcc,
+            tenant_id: "contoso.example".into(),
+            grant: Grant::AuthorizationCode(AuthorizationCode {
+                client_id: "app-2".into(),
+                client_secret: "secret".into(),
+                scope: "offline_access https://graph.microsoft.com/mail.ReadWrite".into(),
+                callback_url: "https://soar.example/cb".into(),
+                authorization_code: None,
+                refresh_token: Some("rt-old".into()),
+            }),
+            api_version: "v1.0".into(),
+        }
+    }
+
+    #[test]
+    fn client_credentials_use_the_cloud_default_scope_and_encode_the_secret() {
+        let env = FakeEnv::new(vec![json_response(200, json!({"access_token":"at-1","expires_in":3599}))]);
+        let conn = app_conn();
+        let tp = TokenProvider::new(&env, &conn, RetryPolicy::default());
+        assert_eq!(tp.access_token().unwrap(), "at-1");
+        let sent = env.sent();
+        assert_eq!(sent[0].url, "https://login.microsoftonline.us/contoso.example/oauth2/v2.0/token");
+        let body = String::from_utf8(sent[0].body.clone()).unwrap();
+        assert!(body.contains("client_secret=s%2Bcr%2Ft%3D"), "{body}");
+        assert!(body.contains("scope=https%3A%2F%2Fgraph.microsoft.us%2F.default"), "{body}");
+        // Second call is served from the cache.
+        assert_eq!(tp.access_token().unwrap(), "at-1");
+        assert_eq!(env.sent().len(), 1);
+    }
+
+    #[test]
+    fn token_near_expiry_is_replaced() {
+        let env = FakeEnv::new(vec![json_response(200, json!({"access_token":"at-new","expires_in":3600}))]);
+        let conn = app_conn();
+        env.token_put(
+            &cache_key(&conn),
+            &CachedToken { access_token: "at-old".into(), expires_at: env.now + EXPIRY_MARGIN_SECS - 1 },
+        );
+        let tp = TokenProvider::new(&env, &conn, RetryPolicy::default());
+        assert_eq!(tp.access_token().unwrap(), "at-new");
+    }
+
+    #[test]
+    fn rotated_refresh_token_reaches_the_host_and_is_used_next() {
+        let env = FakeEnv::new(vec![
+            json_response(200, json!({"access_token":"at-1","expires_in":3600,"refresh_token":"rt-new"})),
+            json_response(200, json!({"access_token":"at-2","expires_in":3600,"refresh_token":"rt-newer"})),
+        ]);
+        let conn = delegated_conn();
+        let tp = TokenProvider::new(&env, &conn, RetryPolicy::default());
+        tp.access_token().unwrap();
+        assert_eq!(env.refresh_token_get(&cache_key(&conn)).as_deref(), Some("rt-new"));
+        tp.refresh().unwrap();
+        let second = String::from_utf8(env.sent()[1].body.clone()).unwrap();
+        assert!(second.contains("refresh_token=rt-new"), "{second}");
+        assert_eq!(env.refresh_token_get(&cache_key(&conn)).as_deref(), Some("rt-newer"));
+    }
+
+    #[test]
+    fn missing_refresh_token_is_an_input_error_without_http() {
+        let env = FakeEnv::new(vec![]);
+        let mut conn = delegated_conn();
+        if let Grant::AuthorizationCode(g) = &mut conn.grant {
+            g.refresh_token = None;
+        }
+        let err = TokenProvider::new(&env, &conn, RetryPolicy::default()).access_token().unwrap_err();
+        assert!(matches!(err, Error::Input { ref parameter, .. } if parameter == "Refresh Token"));
+        assert!(env.sent().is_empty());
+    }
+
+    #[test]
+    fn cache_key_has_no_secret() {
+        let conn = app_conn();
+        assert!(!cache_key(&conn).contains("s+cr/t="));
+    }
+}

@@ -1,0 +1,62 @@
+//! The commands. Each has a `parse` step (input -> plan, no HTTP, errors name the
+//! parameter) and a `run` step (plan -> Graph calls -> result). [`execute`] ties them
+//! together, turns errors into failed results and scrubs secrets from what goes out.
+
+pub mod create_mail_folder;
+pub mod list_mail_folders;
+pub mod test_connection;
+
+use crate::env::Env;
+use crate::error::Error;
+use crate::graph::Graph;
+use crate::model::{CommandError, CommandResult, Connection};
+use crate::retry::RetryPolicy;
+use crate::validate;
+
+/// The Error tab entry for a whole command: "List Mail Folders failed."
+pub fn command_error(label: &str, error: &Error) -> CommandError {
+    CommandError {
+        failure_indicator: format!("{label} failed."),
+        status_code: error.status_code(),
+        message: error.user_message(),
+    }
+}
+
+/// The Error tab entry for one item of a command that works on several.
+pub fn item_error(label: &str, item: &str, error: &Error) -> CommandError {
+    CommandError {
+        failure_indicator: format!("{label} failed for '{item}'."),
+        status_code: error.status_code(),
+        message: error.user_message(),
+    }
+}
+
+pub fn failed(label: &str, error: &Error) -> CommandResult {
+    let e = command_error(label, error);
+    CommandResult::failed(e.failure_indicator, e.status_code, e.message)
+}
+
+/// Validates the connection, parses the input, runs the plan; every error becomes a
+/// failed result, and no secret or token leaves in the result.
+pub fn execute<P>(
+    env: &dyn Env,
+    conn: &Connection,
+    label: &str,
+    parse: impl FnOnce(&Connection) -> Result<P, Error>,
+    run: impl FnOnce(&Graph, P) -> Result<CommandResult, Error>,
+) -> CommandResult {
+    let plan = match validate::connection(conn).and_then(|()| parse(conn)) {
+        Ok(plan) => plan,
+        Err(e) => {
+            let mut r = failed(label, &e);
+            r.redact(&conn.secrets());
+            return r;
+        }
+    };
+    let graph = Graph::new(env, conn, RetryPolicy::default());
+    let mut result = run(&graph, plan).unwrap_or_else(|e| failed(label, &e));
+    let mut secrets = conn.secrets();
+    secrets.extend(graph.tokens().seen_tokens());
+    result.redact(&secrets);
+    result
+}

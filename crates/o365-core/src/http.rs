@@ -1,0 +1,145 @@
+//! HTTP values exchanged with the transport, and URL building with strict encoding.
+
+use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HttpRequest {
+    pub method: String,
+    /// Absolute URL.
+    pub url: String,
+    pub headers: Vec<(String, String)>,
+    pub body: Vec<u8>,
+}
+
+impl HttpRequest {
+    pub fn new(method: &str, url: impl Into<String>) -> Self {
+        HttpRequest {
+            method: method.to_string(),
+            url: url.into(),
+            headers: Vec::new(),
+            body: Vec::new(),
+        }
+    }
+
+    pub fn header(mut self, name: &str, value: impl Into<String>) -> Self {
+        self.headers.push((name.to_string(), value.into()));
+        self
+    }
+
+    pub fn json_body(mut self, body: &serde_json::Value) -> Self {
+        self.body = body.to_string().into_bytes();
+        self.header("Content-Type", "application/json")
+    }
+
+    pub fn form_body(mut self, fields: &[(&str, &str)]) -> Self {
+        let mut form = form_urlencoded::Serializer::new(String::new());
+        for (k, v) in fields {
+            form.append_pair(k, v);
+        }
+        self.body = form.finish().into_bytes();
+        self.header("Content-Type", "application/x-www-form-urlencoded")
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HttpResponse {
+    pub status: u16,
+    pub headers: Vec<(String, String)>,
+    pub body: Vec<u8>,
+}
+
+impl HttpResponse {
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .find(|(k, _)| k.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_str())
+    }
+
+    pub fn json(&self) -> Option<serde_json::Value> {
+        serde_json::from_slice(&self.body).ok()
+    }
+
+    pub fn is_success(&self) -> bool {
+        (200..300).contains(&self.status)
+    }
+}
+
+/// Why no response came back.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum TransportError {
+    /// The host refused to let the request out (allowlist).
+    Denied(String),
+    /// Timeout, reset or refused connection: the request may or may not have arrived.
+    Network(String),
+}
+
+/// Path segments: everything but unreserved characters and `@` is encoded, so ids with
+/// `/ + =` and guest UPNs with `#` stay one segment.
+const SEGMENT: &AsciiSet = &NON_ALPHANUMERIC
+    .remove(b'-')
+    .remove(b'.')
+    .remove(b'_')
+    .remove(b'~')
+    .remove(b'@');
+
+/// Query values: like segments, but space becomes %20 (Graph reads `+` literally in $filter).
+const QUERY_VALUE: &AsciiSet = SEGMENT;
+
+pub fn segment(s: &str) -> String {
+    utf8_percent_encode(s, SEGMENT).to_string()
+}
+
+/// `?k=v&k2=v2` with encoded values; empty when there are no pairs.
+pub fn query(pairs: &[(&str, String)]) -> String {
+    if pairs.is_empty() {
+        return String::new();
+    }
+    let parts: Vec<String> = pairs
+        .iter()
+        .map(|(k, v)| format!("{k}={}", utf8_percent_encode(v, QUERY_VALUE)))
+        .collect();
+    format!("?{}", parts.join("&"))
+}
+
+/// The `scheme://host[:port]` part of a URL, lower-cased.
+pub fn origin(url: &str) -> Option<String> {
+    let (scheme, rest) = url.split_once("://")?;
+    let authority = rest.split(['/', '?', '#']).next()?;
+    if authority.is_empty() {
+        return None;
+    }
+    Some(format!("{}://{}", scheme, authority).to_ascii_lowercase())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ids_and_guest_upns_stay_one_segment() {
+        assert_eq!(segment("AAMk/ab+c=="), "AAMk%2Fab%2Bc%3D%3D");
+        assert_eq!(
+            segment("partner_fabrikam.example#EXT#@contoso.example"),
+            "partner_fabrikam.example%23EXT%23@contoso.example"
+        );
+    }
+
+    #[test]
+    fn query_encodes_spaces_and_quotes() {
+        assert_eq!(
+            query(&[("$filter", "subject eq 'a+b'".into()), ("$top", "5".into())]),
+            "?$filter=subject%20eq%20%27a%2Bb%27&$top=5"
+        );
+        assert_eq!(query(&[]), "");
+    }
+
+    #[test]
+    fn origin_ignores_path_and_case() {
+        assert_eq!(
+            origin("https://Graph.Microsoft.com/v1.0/me?x=1").as_deref(),
+            Some("https://graph.microsoft.com")
+        );
+        assert_eq!(origin("no-scheme"), None);
+    }
+}

@@ -1,0 +1,26 @@
+//! Command logic of the Office 365 SOAR integration, kept apart from transport.
+//!
+//! Inputs become Graph requests and responses become results; every side effect
+//! (HTTP, clock, token cache, file store, log) goes through the [`env::Env`] trait, so the
+//! same code runs inside the wasm guest (wasi:http) and natively (tests, benchmarks).
+
+pub mod auth;
+pub mod cloud;
+pub mod commands;
+pub mod env;
+pub mod error;
+pub mod graph;
+pub mod http;
+pub mod mailbox;
+pub mod manifest;
+pub mod model;
+pub mod permissions;
+pub mod retry;
+pub mod validate;
+
+#[cfg(test)]
+pub(crate) mod testing;
+
+pub use env::Env;
+pub use error::Error;
+pub use model::{CommandError, CommandResult, Connection, Environment, Grant, Status};

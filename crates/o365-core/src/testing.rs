@@ -1,0 +1,89 @@
+//! An in-memory [`Env`] for unit tests: scripted responses, recorded requests and sleeps.
+
+use std::cell::RefCell;
+use std::collections::HashMap;
+use std::time::Duration;
+
+use crate::env::{CachedToken, Env, FileInfo, LogLevel};
+use crate::http::{HttpRequest, HttpResponse, TransportError};
+
+pub struct FakeEnv {
+    responses: RefCell<Vec<Result<HttpResponse, TransportError>>>,
+    sent: RefCell<Vec<HttpRequest>>,
+    slept: RefCell<Vec<Duration>>,
+    pub tokens: RefCell<HashMap<String, CachedToken>>,
+    pub refresh_tokens: RefCell<HashMap<String, String>>,
+    pub now: u64,
+}
+
+impl FakeEnv {
+    /// Responses are handed out in order, one per `send`.
+    pub fn new(responses: Vec<Result<HttpResponse, TransportError>>) -> Self {
+        FakeEnv {
+            responses: RefCell::new(responses.into_iter().rev().collect()),
+            sent: RefCell::new(Vec::new()),
+            slept: RefCell::new(Vec::new()),
+            tokens: RefCell::default(),
+            refresh_tokens: RefCell::default(),
+            now: 1_750_000_000,
+        }
+    }
+
+    pub fn sent(&self) -> Vec<HttpRequest> {
+        self.sent.borrow().clone()
+    }
+
+    pub fn slept(&self) -> Vec<Duration> {
+        self.slept.borrow().clone()
+    }
+}
+
+pub fn json_response(status: u16, body: serde_json::Value) -> Result<HttpResponse, TransportError> {
+    Ok(HttpResponse {
+        status,
+        headers: vec![("Content-Type".into(), "application/json".into())],
+        body: body.to_string().into_bytes(),
+    })
+}
+
+impl Env for FakeEnv {
+    fn send(&self, request: &HttpRequest) -> Result<HttpResponse, TransportError> {
+        self.sent.borrow_mut().push(request.clone());
+        self.responses
+            .borrow_mut()
+            .pop()
+            .unwrap_or_else(|| panic!("unexpected request {} {}", request.method, request.url))
+    }
+    fn now_unix_secs(&self) -> u64 {
+        self.now
+    }
+    fn sleep(&self, duration: Duration) {
+        self.slept.borrow_mut().push(duration);
+    }
+    fn random_bytes(&self, len: usize) -> Vec<u8> {
+        (0..len).map(|i| (i * 37 % 251) as u8).collect()
+    }
+    fn token_get(&self, key: &str) -> Option<CachedToken> {
+        self.tokens.borrow().get(key).cloned()
+    }
+    fn token_put(&self, key: &str, token: &CachedToken) {
+        self.tokens.borrow_mut().insert(key.into(), token.clone());
+    }
+    fn token_remove(&self, key: &str) {
+        self.tokens.borrow_mut().remove(key);
+    }
+    fn refresh_token_get(&self, key: &str) -> Option<String> {
+        self.refresh_tokens.borrow().get(key).cloned()
+    }
+    fn refresh_token_put(&self, key: &str, refresh_token: &str) {
+        self.refresh_tokens.borrow_mut().insert(key.into(), refresh_token.into());
+    }
+    fn log(&self, _level: LogLevel, _message: &str) {}
+    fn progress(&self, _done: u32, _total: u32, _message: &str) {}
+    fn file_put(&self, _name: &str, _content_type: &str, _data: &[u8]) -> Result<FileInfo, String> {
+        Err("no file store in unit tests".into())
+    }
+    fn file_get(&self, _file_id: &str, _file_source: &str) -> Result<(FileInfo, Vec<u8>), String> {
+        Err("no file store in unit tests".into())
+    }
+}
