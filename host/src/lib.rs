@@ -1,1 +1,19 @@
+//! The wasmtime host of the Office 365 component: runs its commands with the capabilities
+//! it imports (token cache, file store, log), an outbound allowlist, optional routing to
+//! graph-sim, and a redacted HTTP log. The `o365-host` CLI is a thin layer over this.
 
+pub mod bindings;
+pub mod connection;
+pub mod engine;
+pub mod file_store;
+pub mod http_hook;
+pub mod http_log;
+pub mod paths;
+pub mod redact;
+pub mod runtime;
+pub mod state;
+pub mod token_cache;
+pub mod values;
+
+pub use runtime::{Outcome, Runtime, RuntimeConfig};
+pub use token_cache::TokenCache;

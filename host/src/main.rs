@@ -1,1 +1,313 @@
-fn main(){}
+//! `o365-host`: run the Office 365 component's commands from a shell.
+
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use std::sync::Arc;
+
+use anyhow::{Context, anyhow};
+use clap::{Args, Parser, Subcommand};
+use serde_json::{Value, json};
+
+use o365_host::connection::ALL_CLOUD_HOSTS;
+use o365_host::{Runtime, RuntimeConfig, TokenCache, paths};
+
+#[derive(Parser)]
+#[command(name = "o365-host", version, about = "Runs the Office 365 SOAR component (office365.wasm) in wasmtime")]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Run a command and print its result as JSON.
+    Run {
+        /// kebab-case command name, e.g. list-mail-folders (see `describe`).
+        command: String,
+        /// Command input: JSON text, or @FILE.
+        #[arg(long)]
+        input: Option<String>,
+        #[command(flatten)]
+        common: Common,
+    },
+    /// Print the manifest: commands, parameters, permissions.
+    Describe {
+        #[command(flatten)]
+        common: Common,
+    },
+    /// Run graph-sim standalone and write its demo connection files.
+    Sim {
+        #[arg(long, default_value = "127.0.0.1:8765")]
+        addr: std::net::SocketAddr,
+    },
+    /// "Get Authorization": print the authorize URL (the PKCE verifier is kept next to the connection file).
+    AuthUrl {
+        #[command(flatten)]
+        common: Common,
+    },
+    /// "Get Refresh Token": redeem the code and store the refresh token in the connection file.
+    RedeemCode {
+        /// The code, or the whole redirect URL; default: the connection's authorization-code.
+        #[arg(long)]
+        code: Option<String>,
+        #[command(flatten)]
+        common: Common,
+    },
+}
+
+#[derive(Args, Clone)]
+struct Common {
+    /// Connection file (JSON); under --simulate also `demo-delegated` (default) or `demo-app`.
+    #[arg(long)]
+    connection: Option<String>,
+    /// Route the cloud hosts to graph-sim: in-process, or one already running at URL.
+    #[arg(long, num_args = 0..=1, require_equals = true, default_missing_value = "", value_name = "URL")]
+    simulate: Option<String>,
+    /// Send one host's requests to another base URL (HOST=URL); repeatable.
+    #[arg(long = "route", value_name = "HOST=URL")]
+    routes: Vec<String>,
+    /// Append every HTTP exchange as a JSON line, secrets redacted.
+    #[arg(long)]
+    http_log: Option<PathBuf>,
+    /// Keep tokens in this file (0600) across runs; default: in memory.
+    #[arg(long)]
+    token_cache: Option<PathBuf>,
+    /// The component; default: the workspace's release build.
+    #[arg(long)]
+    component: Option<PathBuf>,
+    /// Do not print guest log lines on stderr.
+    #[arg(long, short)]
+    quiet: bool,
+}
+
+/// The connection JSON and, when it came from a file, that file.
+struct ConnectionSource {
+    value: Value,
+    file: Option<PathBuf>,
+}
+
+fn sim_connection_file(name: &str) -> PathBuf {
+    paths::default_state_dir().join("sim").join(format!("{name}.json"))
+}
+
+fn read_json_arg(arg: &str) -> anyhow::Result<Value> {
+    let text = match arg.strip_prefix('@') {
+        Some(path) => std::fs::read_to_string(path).with_context(|| format!("cannot read {path}"))?,
+        None => arg.to_string(),
+    };
+    serde_json::from_str(&text).context("--input is not valid JSON")
+}
+
+fn write_private(path: &Path, value: &Value) -> anyhow::Result<()> {
+    use std::io::Write;
+    #[cfg(unix)]
+    use std::os::unix::fs::OpenOptionsExt;
+    if let Some(dir) = path.parent() {
+        std::fs::create_dir_all(dir)?;
+    }
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create(true).truncate(true);
+    #[cfg(unix)]
+    options.mode(0o600);
+    let mut f = options.open(path)?;
+    f.write_all(serde_json::to_string_pretty(value)?.as_bytes())?;
+    Ok(())
+}
+
+/// Starts what `common` asks for and builds the runtime.
+struct Session {
+    runtime: Runtime,
+    connection: Option<ConnectionSource>,
+    _sim: Option<graph_sim::SimHandle>,
+}
+
+async fn session(common: &Common) -> anyhow::Result<Session> {
+    let mut routes = Vec::new();
+    let mut sim = None;
+    match common.simulate.as_deref() {
+        Some("") => {
+            let handle = graph_sim::start(graph_sim::SimConfig::default()).await?;
+            routes.extend(ALL_CLOUD_HOSTS.iter().map(|h| (h.to_string(), handle.url())));
+            sim = Some(handle);
+        }
+        Some(url) => routes.extend(ALL_CLOUD_HOSTS.iter().map(|h| (h.to_string(), url.trim_end_matches('/').to_string()))),
+        None => {}
+    }
+    for r in &common.routes {
+        let (host, url) = r.split_once('=').ok_or_else(|| anyhow!("--route takes HOST=URL, got '{r}'"))?;
+        routes.retain(|(h, _)| !h.eq_ignore_ascii_case(host));
+        routes.push((host.to_ascii_lowercase(), url.trim_end_matches('/').to_string()));
+    }
+    // Under --simulate, no --connection or a `demo-*` name picks a demo connection.
+    let demo = match (common.simulate.is_some(), common.connection.as_deref()) {
+        (true, None) => Some("demo-delegated"),
+        (true, Some(n)) if n.starts_with("demo-") => Some(n),
+        _ => None,
+    };
+    let connection = match (demo, &sim, common.connection.as_deref()) {
+        (Some(name), Some(handle), _) => {
+            let value = handle
+                .demo_connection(name)
+                .ok_or_else(|| anyhow!("the simulator has no connection '{name}' (demo-delegated, demo-app)"))?;
+            Some(ConnectionSource { value, file: None })
+        }
+        (Some(name), None, _) => {
+            let file = sim_connection_file(name);
+            let text = std::fs::read_to_string(&file)
+                .with_context(|| format!("cannot read {} (start `o365-host sim` first)", file.display()))?;
+            Some(ConnectionSource { value: serde_json::from_str(&text)?, file: Some(file) })
+        }
+        (None, _, Some(path)) => {
+            let text = std::fs::read_to_string(path).with_context(|| format!("cannot read the connection file {path}"))?;
+            let value = serde_json::from_str(&text).with_context(|| format!("{path} is not valid JSON"))?;
+            Some(ConnectionSource { value, file: Some(PathBuf::from(path)) })
+        }
+        (None, _, None) => None,
+    };
+    let tokens = Arc::new(match &common.token_cache {
+        Some(file) => TokenCache::persistent(file)?,
+        None => TokenCache::in_memory(),
+    });
+    let mut config = RuntimeConfig::new(
+        common.component.clone().unwrap_or_else(paths::default_component),
+        paths::default_state_dir().join("files"),
+    );
+    config.cache_dir = Some(paths::default_cache_dir());
+    config.routes = routes;
+    config.http_log = common.http_log.clone();
+    config.echo_log = !common.quiet;
+    let runtime = Runtime::new(config, tokens)?;
+    Ok(Session { runtime, connection, _sim: sim })
+}
+
+fn need_connection(s: &Session) -> anyhow::Result<&ConnectionSource> {
+    s.connection
+        .as_ref()
+        .ok_or_else(|| anyhow!("--connection FILE is required (or --simulate for the demo tenant)"))
+}
+
+fn print(value: &Value) {
+    println!("{}", serde_json::to_string_pretty(value).unwrap_or_default());
+}
+
+/// 0 successful, 3 partially successful, 1 failed.
+fn exit_for(status: &str) -> ExitCode {
+    match status {
+        "successful" => ExitCode::SUCCESS,
+        "partially-successful" => ExitCode::from(3),
+        _ => ExitCode::from(1),
+    }
+}
+
+async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
+    match cli.command {
+        Command::Run { command, input, common } => {
+            let input = match input {
+                Some(arg) => read_json_arg(&arg)?,
+                None => json!({}),
+            };
+            let s = session(&common).await?;
+            let conn = need_connection(&s)?;
+            let outcome = s.runtime.run_command(&conn.value, &command, &input).await;
+            print(&outcome.result);
+            Ok(exit_for(outcome.status()))
+        }
+        Command::Describe { common } => {
+            let s = session(&common).await?;
+            print(&s.runtime.describe().await?);
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Sim { addr } => {
+            let handle = graph_sim::start_on(addr, graph_sim::SimConfig::default()).await?;
+            println!("graph-sim listening on {}", handle.url());
+            for name in ["demo-delegated", "demo-app"] {
+                let file = sim_connection_file(name);
+                if let Some(conn) = handle.demo_connection(name) {
+                    write_private(&file, &conn)?;
+                    println!("connection {name}: {}", file.display());
+                }
+            }
+            println!("use: o365-host run list-mail-folders --simulate={} [--connection demo-app]", handle.url());
+            tokio::signal::ctrl_c().await?;
+            handle.shutdown();
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::AuthUrl { common } => {
+            let s = session(&common).await?;
+            let conn = need_connection(&s)?;
+            let outcome = s.runtime.get_authorization(&conn.value).await;
+            if outcome.status() != "successful" {
+                print(&outcome.result);
+                return Ok(ExitCode::from(1));
+            }
+            let data = &outcome.result["data"];
+            let verifier_file = pkce_file(conn);
+            write_private(&verifier_file, &json!({"state": data["state"], "code-verifier": data["code-verifier"]}))?;
+            print(&json!({"status": "successful", "url": data["url"], "state": data["state"], "pkce-verifier-file": verifier_file}));
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::RedeemCode { code, common } => {
+            let s = session(&common).await?;
+            let conn = need_connection(&s)?;
+            let mut value = conn.value.clone();
+            if let Some(code) = code {
+                value["authorization-code"] = json!(code);
+            }
+            let verifier = std::fs::read_to_string(pkce_file(conn))
+                .ok()
+                .and_then(|t| serde_json::from_str::<Value>(&t).ok())
+                .and_then(|v| v["code-verifier"].as_str().map(str::to_string));
+            let outcome = s.runtime.get_refresh_token(&value, verifier.as_deref()).await;
+            if outcome.status() != "successful" {
+                print(&outcome.result);
+                return Ok(ExitCode::from(1));
+            }
+            let refresh = outcome.result["data"]["refresh-token"].as_str().unwrap_or_default();
+            value["refresh-token"] = json!(refresh);
+            value["authorization-code"] = json!("");
+            let stored = match &conn.file {
+                Some(file) => {
+                    write_private(file, &value)?;
+                    let _ = std::fs::remove_file(pkce_file(conn));
+                    json!(file)
+                }
+                None => Value::Null,
+            };
+            // The refresh token itself is never printed.
+            print(&json!({"status": "successful", "granted-scope": outcome.result["data"]["granted-scope"], "refresh-token-stored-in": stored}));
+            Ok(ExitCode::SUCCESS)
+        }
+    }
+}
+
+fn pkce_file(conn: &ConnectionSource) -> PathBuf {
+    match &conn.file {
+        Some(f) => f.with_extension("pkce.json"),
+        None => paths::default_state_dir().join("demo.pkce.json"),
+    }
+}
+
+fn main() -> ExitCode {
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => {
+            let _ = e.print();
+            return if e.use_stderr() { ExitCode::from(2) } else { ExitCode::SUCCESS };
+        }
+    };
+    let rt = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("o365-host: {e}");
+            return ExitCode::from(1);
+        }
+    };
+    match rt.block_on(run(cli)) {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("o365-host: {e:#}");
+            ExitCode::from(2)
+        }
+    }
+}
+

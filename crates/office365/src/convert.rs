@@ -1,0 +1,128 @@
+//! Between the WIT types and the core's types.
+
+use o365_core::error::Error;
+use o365_core::manifest as core_manifest;
+use o365_core::model as core;
+
+use crate::soar::office365::manifest::{CommandInfo, ParamType, Parameter, Permissions, PluginManifest};
+use crate::soar::office365::types::{
+    CommandError, CommandResult, Connection, Environment, Grant, Status, StoredFile,
+};
+
+pub fn connection(c: Connection) -> core::Connection {
+    core::Connection {
+        environment: match c.environment {
+            Environment::CommercialGcc => core::Environment::CommercialGcc,
+            Environment::GccHigh => core::Environment::GccHigh,
+            Environment::Dod => core::Environment::Dod,
+            Environment::China => core::Environment::China,
+        },
+        tenant_id: c.tenant_id,
+        grant: match c.grant {
+            Grant::ClientCredentials(g) => core::Grant::ClientCredentials(core::ClientCredentials {
+                client_id: g.client_id,
+                client_secret: g.client_secret,
+            }),
+            Grant::AuthorizationCode(g) => core::Grant::AuthorizationCode(core::AuthorizationCode {
+                client_id: g.client_id,
+                client_secret: g.client_secret,
+                scope: g.scope,
+                callback_url: g.callback_url,
+                authorization_code: g.authorization_code,
+                refresh_token: g.refresh_token,
+            }),
+        },
+        api_version: c.api_version,
+    }
+}
+
+pub fn result(r: core::CommandResult) -> CommandResult {
+    CommandResult {
+        status: match r.status {
+            core::Status::Successful => Status::Successful,
+            core::Status::PartiallySuccessful => Status::PartiallySuccessful,
+            core::Status::Failed => Status::Failed,
+        },
+        raw_data: r.raw_data.to_string(),
+        key_fields: r.key_fields.to_string(),
+        context_data: r.context_data.to_string(),
+        errors: r.errors.into_iter().map(command_error).collect(),
+        events: r.events.iter().map(|e| e.to_string()).collect(),
+        files: r
+            .files
+            .into_iter()
+            .map(|f| StoredFile {
+                file_id: f.file_id,
+                name: f.name,
+                content_type: f.content_type,
+                size: f.size,
+                md5: f.md5,
+                sha1: f.sha1,
+                sha256: f.sha256,
+            })
+            .collect(),
+    }
+}
+
+fn command_error(e: core::CommandError) -> CommandError {
+    CommandError {
+        failure_indicator: e.failure_indicator,
+        status_code: e.status_code,
+        message: e.message,
+    }
+}
+
+/// A button's error, scrubbed of the connection's secrets like command results are.
+pub fn action_error(label: &str, error: &Error, conn: &core::Connection) -> CommandError {
+    let mut r = o365_core::commands::failed(label, error);
+    r.redact(&conn.secrets());
+    command_error(r.errors.remove(0))
+}
+
+pub fn manifest() -> PluginManifest {
+    PluginManifest {
+        name: core_manifest::PLUGIN_NAME.to_string(),
+        version: core_manifest::PLUGIN_VERSION.to_string(),
+        commands: core_manifest::commands().into_iter().map(command_info).collect(),
+    }
+}
+
+fn strings(list: &[&str]) -> Vec<String> {
+    list.iter().map(|s| s.to_string()).collect()
+}
+
+fn command_info(c: core_manifest::CommandInfo) -> CommandInfo {
+    CommandInfo {
+        name: c.name.into(),
+        label: c.label.into(),
+        description: c.description.into(),
+        deprecated: c.deprecated,
+        parameters: c
+            .parameters
+            .into_iter()
+            .map(|p| Parameter {
+                name: p.name.into(),
+                label: p.label.into(),
+                param_type: match p.param_type {
+                    core_manifest::ParamType::Text => ParamType::Text,
+                    core_manifest::ParamType::Boolean => ParamType::Boolean,
+                    core_manifest::ParamType::Integer => ParamType::Integer,
+                    core_manifest::ParamType::TextList => ParamType::TextList,
+                    core_manifest::ParamType::DateTime => ParamType::DateTime,
+                    core_manifest::ParamType::Choice => ParamType::Choice,
+                    core_manifest::ParamType::Json => ParamType::Json,
+                },
+                required: p.required,
+                default_value: p.default_value.map(str::to_string),
+                example: p.example.map(str::to_string),
+                choices: strings(p.choices),
+                description: p.description.into(),
+            })
+            .collect(),
+        permissions: Permissions {
+            delegated: strings(c.permissions.delegated),
+            application: strings(c.permissions.application),
+            note: c.permissions.note.map(str::to_string),
+        },
+    }
+}

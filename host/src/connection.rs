@@ -1,0 +1,171 @@
+//! The connection file (flat JSON with the WIT field names, or the vendor document's
+//! labels) turned into the WIT `connection` shape, plus what the host itself needs from
+//! it: the cloud's hosts for the allowlist, the tenant for the file store, the secrets
+//! for redaction.
+
+use serde_json::{Map, Value, json};
+
+use crate::values::InputError;
+
+/// The seed's default delegated scope.
+pub const DEFAULT_SCOPE: &str = "offline_access https://graph.microsoft.com/mail.ReadWrite https://graph.microsoft.com/mail.Send";
+
+/// Login and Graph host of each cloud (reference §1.1), by WIT enum name.
+pub fn cloud_hosts(environment: &str) -> (&'static str, &'static str) {
+    match environment {
+        "gcc-high" => ("login.microsoftonline.us", "graph.microsoft.us"),
+        "dod" => ("login.microsoftonline.us", "dod-graph.microsoft.us"),
+        "china" => ("login.chinacloudapi.cn", "microsoftgraph.chinacloudapi.cn"),
+        _ => ("login.microsoftonline.com", "graph.microsoft.com"),
+    }
+}
+
+/// Every cloud host, for routing them all to a simulator.
+pub const ALL_CLOUD_HOSTS: [&str; 7] = [
+    "login.microsoftonline.com",
+    "graph.microsoft.com",
+    "login.microsoftonline.us",
+    "graph.microsoft.us",
+    "dod-graph.microsoft.us",
+    "login.chinacloudapi.cn",
+    "microsoftgraph.chinacloudapi.cn",
+];
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct ConnectionInfo {
+    /// The WIT `connection` record as JSON (`grant` as a variant).
+    pub wit: Value,
+    pub environment: String,
+    pub tenant_id: String,
+    pub client_id: String,
+    pub secrets: Vec<String>,
+}
+
+impl ConnectionInfo {
+    pub fn allowed_hosts(&self) -> Vec<String> {
+        let (login, graph) = cloud_hosts(&self.environment);
+        vec![login.to_string(), graph.to_string()]
+    }
+}
+
+/// Looks a field up by WIT name or by label, case-insensitively.
+fn field<'a>(map: &'a Map<String, Value>, names: &[&str]) -> Option<&'a Value> {
+    map.iter()
+        .find(|(k, _)| names.iter().any(|n| n.eq_ignore_ascii_case(k.trim())))
+        .map(|(_, v)| v)
+}
+
+fn text(map: &Map<String, Value>, names: &[&str]) -> String {
+    match field(map, names) {
+        Some(Value::String(s)) => s.clone(),
+        Some(Value::Null) | None => String::new(),
+        Some(other) => other.to_string(),
+    }
+}
+
+fn bad(parameter: &str, message: String) -> InputError {
+    InputError {
+        parameter: parameter.to_string(),
+        message,
+    }
+}
+
+pub fn parse(value: &Value) -> Result<ConnectionInfo, InputError> {
+    let map = value
+        .as_object()
+        .ok_or_else(|| bad("Connection", "must be a JSON object.".into()))?;
+    let environment_given = text(map, &["environment", "Microsoft 365 Environment"]);
+    let environment = match environment_given.trim().to_ascii_lowercase().as_str() {
+        "" | "commercial-gcc" | "commercial & gcc environment" | "commercial" | "gcc" => "commercial-gcc",
+        "gcc-high" | "gcc high environment (level 4)" | "gcc high" => "gcc-high",
+        "dod" | "dod environment (level 5)" => "dod",
+        "china" | "21vianet" => "china",
+        other => {
+            return Err(bad(
+                "Microsoft 365 Environment",
+                format!("'{other}' is not one of commercial-gcc, gcc-high, dod, china."),
+            ));
+        }
+    };
+    let tenant_id = text(map, &["tenant-id", "Tenant ID"]);
+    let client_id = text(map, &["client-id", "Client ID"]);
+    let client_secret = text(map, &["client-secret", "Client Secret"]);
+    let api_version = match text(map, &["api-version", "API Version"]) {
+        v if v.trim().is_empty() => "v1.0".to_string(),
+        v => v,
+    };
+    let grant_type = text(map, &["grant-type", "Grant Type"]);
+    let mut secrets = vec![client_secret.clone()];
+    let grant = match grant_type.trim().to_ascii_lowercase().replace([' ', '_'], "-").as_str() {
+        "client-credentials" | "client-credential" => json!({"client-credentials": {
+            "client-id": client_id, "client-secret": client_secret,
+        }}),
+        "authorization-code" => {
+            let scope = match text(map, &["scope", "Scope"]) {
+                s if s.trim().is_empty() => DEFAULT_SCOPE.to_string(),
+                s => s,
+            };
+            let code = text(map, &["authorization-code", "Authorization Code"]);
+            let refresh = text(map, &["refresh-token", "Refresh Token"]);
+            secrets.push(code.clone());
+            secrets.push(refresh.clone());
+            json!({"authorization-code": {
+                "client-id": client_id,
+                "client-secret": client_secret,
+                "scope": scope,
+                "callback-url": text(map, &["callback-url", "Callback URL"]),
+                "authorization-code": code,
+                "refresh-token": refresh,
+            }})
+        }
+        "" => return Err(bad("Grant Type", "is required: client-credentials or authorization-code.".into())),
+        other => {
+            return Err(bad(
+                "Grant Type",
+                format!("'{other}' is not client-credentials or authorization-code."),
+            ));
+        }
+    };
+    secrets.retain(|s| !s.is_empty());
+    Ok(ConnectionInfo {
+        wit: json!({
+            "environment": environment,
+            "tenant-id": tenant_id,
+            "grant": grant,
+            "api-version": api_version,
+        }),
+        environment: environment.to_string(),
+        tenant_id,
+        client_id,
+        secrets,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn labels_and_names_both_work() {
+        let c = parse(&json!({"Microsoft 365 Environment": "GCC High", "Tenant ID": "t", "Grant Type": "Client Credentials",
+            "Client ID": "c", "Client Secret": "s3cret"}))
+        .unwrap();
+        assert_eq!(c.environment, "gcc-high");
+        assert_eq!(c.wit["grant"]["client-credentials"]["client-secret"], "s3cret");
+        assert_eq!(c.allowed_hosts(), vec!["login.microsoftonline.us", "graph.microsoft.us"]);
+        assert_eq!(c.wit["api-version"], "v1.0");
+    }
+
+    #[test]
+    fn unknown_environment_names_the_parameter() {
+        let e = parse(&json!({"environment": "mars", "grant-type": "client-credentials"})).unwrap_err();
+        assert_eq!(e.parameter, "Microsoft 365 Environment");
+    }
+
+    #[test]
+    fn delegated_defaults_scope_and_collects_secrets() {
+        let c = parse(&json!({"grant-type": "authorization-code", "client-secret": "abcd", "refresh-token": "rt-123"})).unwrap();
+        assert_eq!(c.wit["grant"]["authorization-code"]["scope"], DEFAULT_SCOPE);
+        assert_eq!(c.secrets, vec!["abcd", "rt-123"]);
+    }
+}

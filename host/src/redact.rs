@@ -1,0 +1,115 @@
+//! Scrubs secrets from anything the host writes: known secret strings, secret-named
+//! fields in JSON and forms, bearer tokens and JWT-shaped strings.
+
+use serde_json::Value;
+
+pub const MARK: &str = "[REDACTED]";
+
+/// Field names whose values are secrets wherever they appear.
+const SECRET_KEYS: [&str; 10] = [
+    "client_secret",
+    "client-secret",
+    "refresh_token",
+    "refresh-token",
+    "access_token",
+    "id_token",
+    "code",
+    "code_verifier",
+    "client_assertion",
+    "authorization-code",
+];
+
+fn is_secret_key(key: &str) -> bool {
+    SECRET_KEYS.iter().any(|k| k.eq_ignore_ascii_case(key))
+}
+
+/// `xxx.yyy.zzz` with base64url parts and a JSON header: a JWT.
+fn looks_like_jwt(s: &str) -> bool {
+    let parts: Vec<&str> = s.split('.').collect();
+    parts.len() == 3
+        && s.starts_with("eyJ")
+        && parts.iter().all(|p| !p.is_empty() && p.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_'))
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct Redactor {
+    secrets: Vec<String>,
+}
+
+impl Redactor {
+    pub fn new(secrets: impl IntoIterator<Item = String>) -> Self {
+        let mut secrets: Vec<String> = secrets.into_iter().filter(|s| s.len() >= 4).collect();
+        // Longest first, so a secret containing another is replaced whole.
+        secrets.sort_by_key(|s| std::cmp::Reverse(s.len()));
+        Redactor { secrets }
+    }
+
+    pub fn add(&mut self, secret: &str) {
+        if secret.len() >= 4 && !self.secrets.iter().any(|s| s == secret) {
+            self.secrets.push(secret.to_string());
+            self.secrets.sort_by_key(|s| std::cmp::Reverse(s.len()));
+        }
+    }
+
+    pub fn text(&self, s: &str) -> String {
+        let mut out = s.to_string();
+        for secret in &self.secrets {
+            if out.contains(secret.as_str()) {
+                out = out.replace(secret.as_str(), MARK);
+            }
+        }
+        out
+    }
+
+    pub fn json(&self, v: &Value) -> Value {
+        match v {
+            Value::String(s) if looks_like_jwt(s) => Value::String(MARK.into()),
+            Value::String(s) => Value::String(self.text(s)),
+            Value::Array(items) => Value::Array(items.iter().map(|i| self.json(i)).collect()),
+            Value::Object(map) => Value::Object(
+                map.iter()
+                    .map(|(k, v)| {
+                        let v = if is_secret_key(k) && !v.is_null() { Value::String(MARK.into()) } else { self.json(v) };
+                        (k.clone(), v)
+                    })
+                    .collect(),
+            ),
+            other => other.clone(),
+        }
+    }
+
+    /// A form body (`a=1&client_secret=...`) with secret fields replaced.
+    pub fn form(&self, body: &str) -> String {
+        let pairs: Vec<(String, String)> = form_urlencoded::parse(body.as_bytes()).into_owned().collect();
+        let mut out = form_urlencoded::Serializer::new(String::new());
+        for (k, v) in pairs {
+            let v = if is_secret_key(&k) { MARK.to_string() } else { self.text(&v) };
+            out.append_pair(&k, &v);
+        }
+        out.finish()
+    }
+
+    /// A header value: bearer credentials never appear.
+    pub fn header(&self, name: &str, value: &str) -> String {
+        if name.eq_ignore_ascii_case("authorization") || name.eq_ignore_ascii_case("cookie") {
+            let scheme = value.split_whitespace().next().unwrap_or("");
+            return format!("{scheme} {MARK}");
+        }
+        self.text(value)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn secret_fields_and_jwts_go() {
+        let r = Redactor::new(["p@ss+word".to_string()]);
+        let v = json!({"access_token":"abc","note":"p@ss+word here","nested":[{"x":"eyJhbGciOi.eyJzdWIi.c2ln"}]});
+        assert_eq!(r.json(&v), json!({"access_token":MARK,"note":"[REDACTED] here","nested":[{"x":MARK}]}));
+        assert_eq!(r.form("grant_type=refresh_token&refresh_token=abc&scope=x"), "grant_type=refresh_token&refresh_token=%5BREDACTED%5D&scope=x");
+        assert_eq!(r.header("Authorization", "Bearer abc.def"), "Bearer [REDACTED]");
+    }
+}
