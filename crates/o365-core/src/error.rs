@@ -102,6 +102,20 @@ impl Error {
         }
     }
 
+    /// Graph's "no such item" for an id the user gave: the message names the parameter.
+    pub fn for_parameter(self, parameter: &str, value: &str) -> Error {
+        match self {
+            Error::Graph { status, code, message } if code == "ErrorItemNotFound" || code == "ErrorInvalidIdMalformed" => {
+                Error::Graph {
+                    status,
+                    message: format!("{parameter} '{value}' was not found in this mailbox ({message}). Run List Mail Folders for valid ids."),
+                    code,
+                }
+            }
+            other => other,
+        }
+    }
+
     /// The Error tab's message: Graph's code and text, with a hint for the usual causes.
     pub fn user_message(&self) -> String {
         match self {

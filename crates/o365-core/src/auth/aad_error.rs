@@ -54,6 +54,9 @@ fn hint(code: u64) -> Option<&'static str> {
         50011 => {
             "the Callback URL is not a Redirect URI of the app. Add it exactly (scheme, host, path) under Authentication > Web in the app registration"
         }
+        500112 => {
+            "the Callback URL differs from the one used at Get Authorization. Keep Callback URL unchanged between the two buttons"
+        }
         1002012 => "client credentials need a scope ending in /.default",
         70011 | 700022 => "the Scope is not valid. Use space-separated permissions of one resource, e.g. offline_access https://graph.microsoft.com/Mail.Read",
         700016 => {

@@ -65,7 +65,12 @@ fn run(graph: &Graph, plan: Plan) -> Result<CommandResult, Error> {
     };
     let body = json!({"displayName": plan.name, "isHidden": plan.hidden});
     // Not repeated after a lost response: Graph would answer ErrorFolderExists, hiding success.
-    let folder = graph.post_json(&path, &body, Idempotency::NotIdempotent)?;
+    let folder = graph
+        .post_json(&path, &body, Idempotency::NotIdempotent)
+        .map_err(|e| match &plan.parent {
+            Some(p) => e.for_parameter("Destination Mail Folder ID", p),
+            None => e,
+        })?;
     let mut result = CommandResult::new(Status::Successful);
     result.key_fields = json!({
         "folder-id": folder["id"],

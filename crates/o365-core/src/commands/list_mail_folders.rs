@@ -62,7 +62,12 @@ fn list_one(graph: &Graph, mailbox: &Mailbox, plan: &Plan) -> Result<Vec<Value>,
     if plan.include_hidden {
         query.push(("includeHiddenFolders", "true".to_string()));
     }
-    graph.get_all(&format!("{collection}{}", http::query(&query)), MAX_FOLDERS)
+    graph
+        .get_all(&format!("{collection}{}", http::query(&query)), MAX_FOLDERS)
+        .map_err(|e| match &plan.parent {
+            Some(p) => e.for_parameter("Parent Folder ID", p),
+            None => e,
+        })
 }
 
 fn run(graph: &Graph, plan: Plan, env: &dyn Env) -> Result<CommandResult, Error> {

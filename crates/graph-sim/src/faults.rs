@@ -1,0 +1,120 @@
+//! Injected faults: matched against each incoming request before routing,
+//! consumed in insertion order.
+
+use std::time::Duration;
+
+/// One injected fault.
+#[derive(Clone, Debug)]
+pub struct Fault {
+    /// HTTP method to match (case-insensitive); `None` matches any.
+    pub method: Option<String>,
+    /// Substring of the raw (still percent-encoded) request path.
+    pub path_contains: String,
+    /// How many matching requests this fault answers.
+    pub times: u32,
+    pub kind: FaultKind,
+}
+
+impl Fault {
+    /// A fault that fires once for any method.
+    pub fn new(path_contains: impl Into<String>, kind: FaultKind) -> Self {
+        Fault {
+            method: None,
+            path_contains: path_contains.into(),
+            times: 1,
+            kind,
+        }
+    }
+
+    /// Restricts the fault to one HTTP method.
+    pub fn method(mut self, method: impl Into<String>) -> Self {
+        self.method = Some(method.into());
+        self
+    }
+
+    /// Fires `times` times instead of once.
+    pub fn times(mut self, times: u32) -> Self {
+        self.times = times;
+        self
+    }
+}
+
+/// What a fault does to the matched request.
+#[derive(Clone, Debug)]
+pub enum FaultKind {
+    /// Answer with this status and the real Graph (or AAD, on identity
+    /// paths) error body: 429 TooManyRequests, 503 ServiceNotAvailable,
+    /// 504 UnknownError, ...; `retry_after` becomes the Retry-After header.
+    Status {
+        status: u16,
+        retry_after: Option<String>,
+    },
+    /// Wait, then answer normally.
+    Delay(Duration),
+    /// Close the connection without writing any response.
+    ConnectionReset,
+    /// Answer normally but cut the JSON body in half (status 2xx kept).
+    MalformedBody,
+    /// 401 InvalidAuthenticationToken exactly as for an expired token.
+    ExpiredToken,
+}
+
+/// Pending faults, first match wins.
+#[derive(Default)]
+pub(crate) struct FaultQueue {
+    pending: Vec<Fault>,
+}
+
+impl FaultQueue {
+    pub(crate) fn push(&mut self, fault: Fault) {
+        if fault.times > 0 {
+            self.pending.push(fault);
+        }
+    }
+
+    pub(crate) fn clear(&mut self) {
+        self.pending.clear();
+    }
+
+    /// Consumes one firing of the first fault matching the request.
+    pub(crate) fn take(&mut self, method: &str, raw_path: &str) -> Option<FaultKind> {
+        let idx = self.pending.iter().position(|f| {
+            f.method
+                .as_deref()
+                .is_none_or(|m| m.eq_ignore_ascii_case(method))
+                && raw_path.contains(&f.path_contains)
+        })?;
+        let fault = &mut self.pending[idx];
+        fault.times -= 1;
+        let kind = fault.kind.clone();
+        if fault.times == 0 {
+            self.pending.remove(idx);
+        }
+        Some(kind)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn first_match_wins_and_is_consumed() {
+        let mut q = FaultQueue::default();
+        q.push(Fault::new("/users", FaultKind::ConnectionReset).method("POST"));
+        q.push(Fault::new("/users", FaultKind::MalformedBody).times(2));
+        assert!(matches!(
+            q.take("GET", "/v1.0/users"),
+            Some(FaultKind::MalformedBody)
+        ));
+        assert!(matches!(
+            q.take("post", "/v1.0/users"),
+            Some(FaultKind::ConnectionReset)
+        ));
+        assert!(matches!(
+            q.take("GET", "/v1.0/users"),
+            Some(FaultKind::MalformedBody)
+        ));
+        assert!(q.take("GET", "/v1.0/users").is_none());
+    }
+}

@@ -1,0 +1,131 @@
+//! The Microsoft Graph front end: `/v1.0/...` (and `/beta/...` as an
+//! alias). Authenticates, then walks the decoded path segments; each
+//! resource lives in its own module.
+
+pub(crate) mod auth;
+mod mail_folders;
+pub(crate) mod mailbox;
+pub(crate) mod odata;
+mod users;
+
+use http::StatusCode;
+use serde_json::Value;
+
+use crate::error::GraphError;
+use crate::sim::Sim;
+use crate::wire::{self, RawRequest, ReqMeta, Resp};
+use auth::Caller;
+use mailbox::Target;
+use odata::Query;
+
+/// Everything a resource handler needs about the current request.
+pub(crate) struct Ctx<'a> {
+    pub sim: &'a Sim,
+    pub meta: &'a ReqMeta,
+    pub req: &'a RawRequest<'a>,
+    pub caller: Caller,
+    pub query: Query,
+    /// `v1.0` or `beta`, as the client sent it.
+    pub version: String,
+}
+
+impl Ctx<'_> {
+    /// A JSON success answer with Graph's content type and ids.
+    pub(crate) fn ok(&self, status: StatusCode, body: &Value) -> Resp {
+        let client_id = self
+            .meta
+            .client_request_id
+            .clone()
+            .unwrap_or_else(|| self.meta.request_id.clone());
+        wire::json_with(
+            status,
+            "application/json;odata.metadata=minimal;odata.streaming=true;IEEE754Compatible=false;charset=utf-8",
+            body,
+            &[
+                ("request-id", self.meta.request_id.clone()),
+                ("client-request-id", client_id),
+            ],
+        )
+    }
+
+    pub(crate) fn context(&self, fragment: &str) -> String {
+        odata::context(self.meta, &self.version, fragment)
+    }
+}
+
+/// Case-insensitive match of a literal path segment (Graph ignores case).
+pub(crate) fn is(segment: &str, literal: &str) -> bool {
+    segment.eq_ignore_ascii_case(literal)
+}
+
+/// True for `/v1.0/...` and `/beta/...`.
+pub(crate) fn owns(segments: &[String]) -> bool {
+    segments
+        .first()
+        .is_some_and(|s| is(s, "v1.0") || is(s, "beta"))
+}
+
+pub(crate) fn handle(sim: &Sim, meta: &ReqMeta, req: &RawRequest<'_>, segments: &[String]) -> Resp {
+    route(sim, meta, req, segments).unwrap_or_else(|e| e.render(meta))
+}
+
+fn route(
+    sim: &Sim,
+    meta: &ReqMeta,
+    req: &RawRequest<'_>,
+    segments: &[String],
+) -> Result<Resp, GraphError> {
+    let caller = auth::authenticate(sim, meta, req.headers)?;
+    let ctx = Ctx {
+        sim,
+        meta,
+        req,
+        caller,
+        query: Query::parse(req.query),
+        version: segments[0].to_ascii_lowercase(),
+    };
+    let mut rest = &segments[1..];
+    // Tolerate one trailing slash.
+    if rest.last().is_some_and(|s| s.is_empty()) {
+        rest = &rest[..rest.len() - 1];
+    }
+    match rest {
+        [first, tail @ ..] if is(first, "users") => match tail {
+            [] => users::list(&ctx),
+            [key] => users::get(&ctx, key),
+            [key, tail @ ..] => user_scoped(&ctx, Target::User(key), tail),
+        },
+        [first, tail @ ..] if is(first, "me") => {
+            if ctx.caller.is_app() {
+                return Err(mailbox::me_needs_delegated());
+            }
+            match tail {
+                [] => users::me(&ctx),
+                _ => user_scoped(&ctx, Target::Me, tail),
+            }
+        }
+        [first, ..] => Err(GraphError::unknown_segment(first)),
+        [] => Err(GraphError::unknown_segment("")),
+    }
+}
+
+/// Resources under a user: `{mbx}/<resource>/...`.
+fn user_scoped(ctx: &Ctx<'_>, target: Target<'_>, rest: &[String]) -> Result<Resp, GraphError> {
+    match rest {
+        [first, tail @ ..] if is(first, "mailFolders") => mail_folders::route(ctx, target, tail),
+        [first, ..] => Err(GraphError::unknown_segment(first)),
+        [] => Err(GraphError::unknown_segment("")),
+    }
+}
+
+/// 405 for a method a known resource does not (yet) support.
+pub(crate) fn method_not_allowed(ctx: &Ctx<'_>) -> GraphError {
+    GraphError::new(
+        405,
+        "BadRequest",
+        format!(
+            "The HTTP method '{}' is not supported on this resource.",
+            ctx.req.method
+        ),
+    )
+}

@@ -1,0 +1,34 @@
+//! The tenant's data: directory objects and mailboxes. Pure data and
+//! lookups; HTTP concerns live in `graph/`.
+
+pub(crate) mod directory;
+pub(crate) mod mailbox;
+
+use std::collections::HashMap;
+
+pub(crate) use directory::{Directory, User};
+pub(crate) use mailbox::{Folder, FolderKind, FolderLookup, Mailbox};
+
+/// The one simulated tenant.
+#[derive(Clone, Debug)]
+pub(crate) struct Tenant {
+    pub id: String,
+    /// Verified domain, also accepted in identity paths.
+    pub domain: String,
+    pub display_name: String,
+}
+
+impl Tenant {
+    /// True for the tenant GUID or a verified domain (case-insensitive).
+    pub(crate) fn matches(&self, key: &str) -> bool {
+        key.eq_ignore_ascii_case(&self.id) || key.eq_ignore_ascii_case(&self.domain)
+    }
+}
+
+/// Everything Graph routes read and write.
+#[derive(Default)]
+pub(crate) struct TenantData {
+    pub directory: Directory,
+    /// Keyed by user object id.
+    pub mailboxes: HashMap<String, Mailbox>,
+}
