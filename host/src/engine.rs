@@ -102,7 +102,8 @@ pub fn load_component(engine: &Engine, wasm: &Path, cache_dir: Option<&Path>) ->
     }
     let precompiled = engine.precompile_component(&bytes)?;
     std::fs::create_dir_all(dir)?;
-    let tmp = file.with_extension(format!("tmp{}", std::process::id()));
+    // Unique per writer: tests and parallel hosts may compile the same component at once.
+    let tmp = file.with_extension(format!("tmp-{}-{}", std::process::id(), rand::random::<u64>()));
     std::fs::write(&tmp, &precompiled)?;
     std::fs::rename(&tmp, &file)?;
     // SAFETY: just produced by this engine.

@@ -32,7 +32,7 @@ pub struct Outbound {
 }
 
 impl Outbound {
-    fn allows(&self, uri: &http::Uri) -> bool {
+    pub fn allows(&self, uri: &http::Uri) -> bool {
         let host = uri.host().unwrap_or("").to_ascii_lowercase();
         uri.scheme_str() == Some("https")
             && matches!(uri.port_u16(), None | Some(443))
@@ -161,5 +161,44 @@ impl WasiHttpHooks for Outbound {
             let response = http::Response::from_parts(parts, full(body));
             Ok((response, Box::new(async { Ok(()) }) as Box<dyn Future<Output = _> + Send>))
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn outbound() -> Outbound {
+        Outbound {
+            allowed_hosts: vec!["login.microsoftonline.com".into(), "graph.microsoft.com".into()],
+            routes: Arc::new(Vec::new()),
+            log: None,
+            redactor: Redactor::default(),
+            denied: Arc::default(),
+        }
+    }
+
+    #[test]
+    fn only_the_cloud_hosts_over_https_pass() {
+        let o = outbound();
+        let ok = |u: &str| o.allows(&u.parse().unwrap());
+        assert!(ok("https://graph.microsoft.com/v1.0/me"));
+        assert!(ok("https://Login.MicrosoftOnline.com:443/t/oauth2/v2.0/token"));
+        assert!(!ok("http://graph.microsoft.com/v1.0/me"), "plain http");
+        assert!(!ok("https://graph.microsoft.com:8443/v1.0/me"), "other port");
+        assert!(!ok("https://localhost/v1.0/me"));
+        assert!(!ok("https://127.0.0.1/"));
+        assert!(!ok("https://169.254.169.254/metadata/instance"));
+        assert!(!ok("https://graph.microsoft.us/v1.0/me"), "another cloud");
+        assert!(!ok("https://graph.microsoft.com.evil.example/"));
+    }
+
+    #[test]
+    fn routes_keep_path_and_query() {
+        let uri: http::Uri = "https://graph.microsoft.com/v1.0/me/mailFolders?%24top=1".parse().unwrap();
+        assert_eq!(
+            rerouted(&uri, "http://127.0.0.1:8765").unwrap().to_string(),
+            "http://127.0.0.1:8765/v1.0/me/mailFolders?%24top=1"
+        );
     }
 }

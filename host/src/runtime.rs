@@ -49,6 +49,8 @@ pub struct RuntimeConfig {
     pub files_root: PathBuf,
     /// Echo guest log lines to stderr as they come.
     pub echo_log: bool,
+    /// Hosts no connection may reach, even its own cloud's (an operator blocking a cloud).
+    pub deny_hosts: Vec<String>,
 }
 
 impl RuntimeConfig {
@@ -63,6 +65,7 @@ impl RuntimeConfig {
             http_log: None,
             files_root,
             echo_log: false,
+            deny_hosts: Vec::new(),
         }
     }
 }
@@ -215,7 +218,12 @@ impl Runtime {
             http: WasiHttpCtx::new(),
             table: Default::default(),
             outbound: Outbound {
-                allowed_hosts: conn.map(ConnectionInfo::allowed_hosts).unwrap_or_default(),
+                allowed_hosts: conn
+                    .map(ConnectionInfo::allowed_hosts)
+                    .unwrap_or_default()
+                    .into_iter()
+                    .filter(|h| !self.config.deny_hosts.iter().any(|d| d.eq_ignore_ascii_case(h)))
+                    .collect(),
                 routes: Arc::new(self.config.routes.clone()),
                 log: self.http_log.clone(),
                 redactor: redactor.clone(),
@@ -318,7 +326,12 @@ impl Runtime {
             ),
         };
         let redactor = store.data().redactor.clone();
-        let result = redactor.json(&result);
+        // Secrets never leave in a result, except the one an action exists to deliver
+        // (Get Refresh Token's refresh token, in `data`).
+        let result = match result.get("ok") {
+            Some(ok) if interface == Some(ACTIONS_INTERFACE) => json!({"ok": ok}),
+            _ => redactor.json(&result),
+        };
         let logs = logs.lock().unwrap().clone();
         let denied_hosts = denied.lock().unwrap().clone();
         Outcome {

@@ -1,1 +1,132 @@
+//! The test fixture: graph-sim on loopback, the real `office365.wasm` in the real host with
+//! every cloud host routed to the simulator, a temporary file store and HTTP log.
 
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+
+use graph_sim::{SimConfig, SimHandle};
+use o365_host::connection::ALL_CLOUD_HOSTS;
+use o365_host::{Outcome, Runtime, RuntimeConfig, TokenCache, paths};
+use serde_json::Value;
+
+pub use graph_sim;
+pub use serde_json::json;
+
+pub struct Fixture {
+    pub sim: SimHandle,
+    pub runtime: Runtime,
+    pub tokens: Arc<TokenCache>,
+    pub dir: tempfile::TempDir,
+}
+
+/// The guest must be built first (`scripts/test` does it).
+pub fn component() -> PathBuf {
+    let path = paths::default_component();
+    assert!(
+        path.exists(),
+        "{} is missing: build it with `cargo build --release --target wasm32-wasip2 -p office365` (scripts/test does)",
+        path.display()
+    );
+    path
+}
+
+pub struct Options {
+    pub sim: SimConfig,
+    pub wall_timeout: Duration,
+    /// Hosts the runtime may not route (to see the allowlist refuse them).
+    pub configure: Option<fn(&mut RuntimeConfig)>,
+}
+
+impl Default for Options {
+    fn default() -> Self {
+        Options {
+            sim: SimConfig::default(),
+            wall_timeout: Duration::from_secs(120),
+            configure: None,
+        }
+    }
+}
+
+impl Fixture {
+    pub async fn new() -> Fixture {
+        Fixture::with(Options::default()).await
+    }
+
+    pub async fn with(options: Options) -> Fixture {
+        let sim = graph_sim::start(options.sim).await.expect("graph-sim starts");
+        let dir = tempfile::tempdir().expect("temp dir");
+        let mut config = RuntimeConfig::new(component(), dir.path().join("files"));
+        config.cache_dir = Some(paths::default_cache_dir());
+        config.routes = ALL_CLOUD_HOSTS.iter().map(|h| (h.to_string(), sim.url())).collect();
+        config.http_log = Some(dir.path().join("http.log"));
+        config.wall_timeout = options.wall_timeout;
+        if let Some(configure) = options.configure {
+            configure(&mut config);
+        }
+        let tokens = Arc::new(TokenCache::in_memory());
+        let runtime = Runtime::new(config, tokens.clone()).expect("runtime");
+        Fixture { sim, runtime, tokens, dir }
+    }
+
+    pub fn demo(&self, name: &str) -> Value {
+        self.sim.demo_connection(name).expect("demo connection")
+    }
+
+    pub async fn run(&self, connection: &Value, command: &str, input: Value) -> Outcome {
+        self.runtime.run_command(connection, command, &input).await
+    }
+
+    /// The HTTP log, one JSON value per exchange.
+    pub fn http_log(&self) -> Vec<Value> {
+        std::fs::read_to_string(self.dir.path().join("http.log"))
+            .unwrap_or_default()
+            .lines()
+            .map(|l| serde_json::from_str(l).expect("log lines are JSON"))
+            .collect()
+    }
+
+    pub fn http_log_text(&self) -> String {
+        std::fs::read_to_string(self.dir.path().join("http.log")).unwrap_or_default()
+    }
+
+    /// Requests the simulator saw whose path contains `fragment`.
+    pub fn requests_to(&self, fragment: &str) -> usize {
+        self.sim.requests().iter().filter(|r| r.path.contains(fragment)).count()
+    }
+}
+
+/// The first error's message, for assertions.
+pub fn error_message(outcome: &Outcome) -> String {
+    outcome.result["errors"][0]["message"].as_str().unwrap_or_default().to_string()
+}
+
+pub fn error_status(outcome: &Outcome) -> u64 {
+    outcome.result["errors"][0]["status-code"].as_u64().unwrap_or_default()
+}
+
+/// A GET over plain HTTP/1.1 on loopback, returning status and headers (for the authorize
+/// redirect, which a browser would follow).
+pub async fn http_get_head(url: &str) -> (u16, Vec<(String, String)>) {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let rest = url.strip_prefix("http://").expect("http URL");
+    let (authority, path) = rest.split_at(rest.find('/').unwrap_or(rest.len()));
+    let mut stream = tokio::net::TcpStream::connect(authority).await.expect("connect");
+    let request = format!("GET {path} HTTP/1.1\r\nHost: {authority}\r\nConnection: close\r\n\r\n");
+    stream.write_all(request.as_bytes()).await.expect("write");
+    let mut buf = Vec::new();
+    stream.read_to_end(&mut buf).await.expect("read");
+    let text = String::from_utf8_lossy(&buf);
+    let head = text.split("\r\n\r\n").next().unwrap_or("");
+    let mut lines = head.lines();
+    let status = lines
+        .next()
+        .and_then(|l| l.split_whitespace().nth(1))
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(0);
+    let headers = lines
+        .filter_map(|l| l.split_once(':'))
+        .map(|(k, v)| (k.trim().to_ascii_lowercase(), v.trim().to_string()))
+        .collect();
+    (status, headers)
+}

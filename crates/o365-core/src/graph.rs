@@ -56,7 +56,12 @@ impl<'a> Graph<'a> {
         let response = self.send_with(&request, &token, idempotency)?;
         let response = if response.status == 401 && is_invalid_token(&response) {
             let fresh = self.tokens.refresh()?;
-            self.send_with(&request, &fresh, idempotency)?
+            let again = self.send_with(&request, &fresh, idempotency)?;
+            if again.status == 401 {
+                // Refused twice: do not hand this token to the next invocation either.
+                self.tokens.forget();
+            }
+            again
         } else {
             response
         };
@@ -183,6 +188,7 @@ mod tests {
         let err = Graph::new(&env, &c, RetryPolicy::default()).get_json("me").unwrap_err();
         assert_eq!(err.status_code(), 401);
         assert_eq!(env.sent().len(), 4);
+        assert!(env.tokens.borrow().is_empty(), "a token refused twice is not kept");
     }
 
     #[test]

@@ -17,16 +17,16 @@ use crate::retry::{Idempotency, RetryPolicy};
 /// A cached token is used only while it has at least this long left (reference §1.6).
 pub const EXPIRY_MARGIN_SECS: u64 = 300;
 
-/// The cache key of a connection: cloud, tenant, app, grant and a hash of the scope.
-/// No secret goes into it; two connections differing only in secret share a token, which
-/// is what the same app registration would get anyway.
+/// The cache key of a connection: cloud, tenant, app, grant, and a hash of the scope and
+/// the secret. The secret itself never goes into it, but its hash does: a connection with
+/// a wrong secret must not be served the token of one with the right secret.
 pub fn cache_key(conn: &Connection) -> String {
     let scope = match &conn.grant {
         Grant::ClientCredentials(_) => ".default".to_string(),
         Grant::AuthorizationCode(g) => g.scope.to_ascii_lowercase(),
     };
-    let digest = Sha256::digest(scope.as_bytes());
-    let short: String = digest.iter().take(6).map(|b| format!("{b:02x}")).collect();
+    let digest = Sha256::digest(format!("{scope}\n{}", conn.grant.client_secret()).as_bytes());
+    let short: String = digest.iter().take(8).map(|b| format!("{b:02x}")).collect();
     format!(
         "o365/{}/{}/{}/{}/{}",
         conn.environment.as_str(),
@@ -78,10 +78,15 @@ impl<'a> TokenProvider<'a> {
         self.fetch()
     }
 
-    /// Drops the cached token and gets a new one (after Graph refused the old one).
+    /// Gets a new token whatever the cache holds (after Graph refused the old one); the
+    /// cache is overwritten only when that succeeds.
     pub fn refresh(&self) -> Result<String, Error> {
-        self.env.token_remove(&self.key);
         self.fetch()
+    }
+
+    /// Drops the cached access token.
+    pub fn forget(&self) {
+        self.env.token_remove(&self.key);
     }
 
     /// Every token seen so far, for redaction.
@@ -261,8 +266,13 @@ mod tests {
     }
 
     #[test]
-    fn cache_key_has_no_secret() {
+    fn cache_key_has_no_secret_but_depends_on_it() {
         let conn = app_conn();
         assert!(!cache_key(&conn).contains("s+cr/t="));
+        let mut other = app_conn();
+        if let Grant::ClientCredentials(g) = &mut other.grant {
+            g.client_secret = "another".into();
+        }
+        assert_ne!(cache_key(&conn), cache_key(&other));
     }
 }

@@ -1,0 +1,88 @@
+//! Bad input: a failed result naming the parameter, and not a single HTTP request.
+//! Data-driven: each case is a connection change, a command, an input and what the
+//! message must say.
+
+use o365_tests::{Fixture, error_message, error_status, json};
+use serde_json::Value;
+
+struct Case {
+    name: &'static str,
+    connection: &'static str,
+    change: fn(&mut Value),
+    command: &'static str,
+    input: Value,
+    expect: &'static str,
+}
+
+fn unchanged(_: &mut Value) {}
+
+fn cases() -> Vec<Case> {
+    vec![
+        Case { name: "missing tenant", connection: "demo-app", change: |c| c["tenant-id"] = json!(""), command: "test-connection", input: json!({}), expect: "Tenant ID" },
+        Case { name: "tenant is 'common'", connection: "demo-app", change: |c| c["tenant-id"] = json!("common"), command: "test-connection", input: json!({}), expect: "Tenant ID: 'common' is not a tenant" },
+        Case { name: "client id missing", connection: "demo-app", change: |c| c["client-id"] = json!(null), command: "test-connection", input: json!({}), expect: "Client ID: is required" },
+        Case { name: "client secret missing", connection: "demo-delegated", change: |c| c["client-secret"] = json!(""), command: "list-mail-folders", input: json!({}), expect: "Client Secret: is required" },
+        Case { name: "grant type missing", connection: "demo-app", change: |c| c["grant-type"] = json!(""), command: "test-connection", input: json!({}), expect: "Grant Type: is required" },
+        Case { name: "unknown environment", connection: "demo-app", change: |c| c["environment"] = json!("mars"), command: "test-connection", input: json!({}), expect: "Microsoft 365 Environment: 'mars'" },
+        Case { name: "bad api version", connection: "demo-app", change: |c| c["api-version"] = json!("v2"), command: "test-connection", input: json!({}), expect: "API Version: 'v2'" },
+        Case { name: "refresh token missing", connection: "demo-delegated", change: |c| c["refresh-token"] = json!(""), command: "list-mail-folders", input: json!({}), expect: "Refresh Token: the connection has no refresh token yet" },
+        Case { name: "empty folder name", connection: "demo-delegated", change: unchanged, command: "create-mail-folder", input: json!({"new-folder-name": "   "}), expect: "New Folder Name: is required" },
+        Case { name: "folder name absent", connection: "demo-delegated", change: unchanged, command: "create-mail-folder", input: json!({}), expect: "New Folder Name: is required" },
+        Case { name: "unknown parent folder", connection: "demo-delegated", change: unchanged, command: "create-mail-folder", input: json!({"new-folder-name": "x", "destination-mail-folder-id": "Inbxo"}), expect: "Destination Mail Folder ID: 'Inbxo' is neither a folder id nor a well-known folder name" },
+        Case { name: "display name as parent", connection: "demo-delegated", change: unchanged, command: "list-mail-folders", input: json!({"parent-folder-id": "Junk Email"}), expect: "Did you mean the well-known name 'junkemail'?" },
+        Case { name: "app-only without mailbox (create)", connection: "demo-app", change: unchanged, command: "create-mail-folder", input: json!({"new-folder-name": "x"}), expect: "The parameter 'Email Address' is required when your connection uses the 'Client Credential' Grant Type." },
+        Case { name: "app-only without mailbox (list)", connection: "demo-app", change: unchanged, command: "list-mail-folders", input: json!({"email-addresses": []}), expect: "The parameter 'Email Addresses or User IDs' is required" },
+        Case { name: "malformed mailbox", connection: "demo-app", change: unchanged, command: "list-mail-folders", input: json!({"email-addresses": ["alex wilber@contoso.example"]}), expect: "Email Addresses or User IDs: 'alex wilber@contoso.example' is not an email address" },
+        Case { name: "boolean of the wrong type", connection: "demo-delegated", change: unchanged, command: "create-mail-folder", input: json!({"new-folder-name": "x", "is-hidden": "maybe"}), expect: "Is Hidden: expected true or false, got \"maybe\"" },
+        Case { name: "list of the wrong type", connection: "demo-app", change: unchanged, command: "list-mail-folders", input: json!({"email-addresses": {"a": 1}}), expect: "Email Addresses or User IDs: expected text" },
+        Case { name: "text of the wrong type", connection: "demo-delegated", change: unchanged, command: "create-mail-folder", input: json!({"new-folder-name": ["a"]}), expect: "New Folder Name: expected text" },
+        Case { name: "unknown parameter", connection: "demo-delegated", change: unchanged, command: "create-mail-folder", input: json!({"folder-name": "x"}), expect: "folder-name: is not a parameter of this command" },
+        Case { name: "unknown command", connection: "demo-delegated", change: unchanged, command: "list-mail-folderz", input: json!({}), expect: "Unknown command 'list-mail-folderz'" },
+    ]
+}
+
+#[tokio::test]
+async fn bad_input_fails_naming_the_parameter_without_http() {
+    let f = Fixture::new().await;
+    let mut failures = Vec::new();
+    for case in cases() {
+        f.sim.clear_requests();
+        let mut conn = f.demo(case.connection);
+        (case.change)(&mut conn);
+        let out = f.run(&conn, case.command, case.input.clone()).await;
+        let msg = error_message(&out);
+        let ok = out.status() == "failed"
+            && error_status(&out) == 400
+            && msg.contains(case.expect)
+            && f.sim.requests().is_empty()
+            && f.http_log().is_empty();
+        if !ok {
+            failures.push(format!(
+                "{}: status {} / {} message {msg:?}, requests {}",
+                case.name,
+                out.status(),
+                error_status(&out),
+                f.sim.requests().len()
+            ));
+        }
+    }
+    assert!(failures.is_empty(), "{failures:#?}");
+}
+
+#[tokio::test]
+async fn labels_and_lenient_values_are_accepted() {
+    let f = Fixture::new().await;
+    let out = f
+        .run(
+            &f.demo("demo-app"),
+            "list-mail-folders",
+            json!({"Email Addresses or User IDs": "[\"alex.wilber@contoso.example\"]", "Include Hidden Folders": "false", "Parent Folder ID": ""}),
+        )
+        .await;
+    assert_eq!(out.status(), "successful", "{:#}", out.result);
+    let out = f
+        .run(&f.demo("demo-app"), "list-mail-folders", json!({"email-addresses": "alex.wilber@contoso.example; adele.vance@contoso.example"}))
+        .await;
+    assert_eq!(out.status(), "successful", "{:#}", out.result);
+    assert_eq!(f.requests_to("/mailFolders"), 3);
+}

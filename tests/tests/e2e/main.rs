@@ -1,0 +1,9 @@
+//! One integration-test binary: the real office365.wasm in the real host, graph-sim over
+//! loopback. Build the guest first (`scripts/test` does).
+
+mod clouds;
+mod folders;
+mod inputs;
+mod policy;
+mod secrets;
+mod tokens;
