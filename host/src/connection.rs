@@ -76,7 +76,9 @@ pub fn parse(value: &Value) -> Result<ConnectionInfo, InputError> {
         .ok_or_else(|| bad("Connection", "must be a JSON object.".into()))?;
     let environment_given = text(map, &["environment", "Microsoft 365 Environment"]);
     let environment = match environment_given.trim().to_ascii_lowercase().as_str() {
-        "" | "commercial-gcc" | "commercial & gcc environment" | "commercial" | "gcc" => "commercial-gcc",
+        "" | "commercial-gcc" | "commercial & gcc environment" | "commercial" | "gcc" => {
+            "commercial-gcc"
+        }
         "gcc-high" | "gcc high environment (level 4)" | "gcc high" => "gcc-high",
         "dod" | "dod environment (level 5)" => "dod",
         "china" | "21vianet" => "china",
@@ -96,7 +98,12 @@ pub fn parse(value: &Value) -> Result<ConnectionInfo, InputError> {
     };
     let grant_type = text(map, &["grant-type", "Grant Type"]);
     let mut secrets = vec![client_secret.clone()];
-    let grant = match grant_type.trim().to_ascii_lowercase().replace([' ', '_'], "-").as_str() {
+    let grant = match grant_type
+        .trim()
+        .to_ascii_lowercase()
+        .replace([' ', '_'], "-")
+        .as_str()
+    {
         "client-credentials" | "client-credential" => json!({"client-credentials": {
             "client-id": client_id, "client-secret": client_secret,
         }}),
@@ -118,7 +125,12 @@ pub fn parse(value: &Value) -> Result<ConnectionInfo, InputError> {
                 "refresh-token": refresh,
             }})
         }
-        "" => return Err(bad("Grant Type", "is required: client-credentials or authorization-code.".into())),
+        "" => {
+            return Err(bad(
+                "Grant Type",
+                "is required: client-credentials or authorization-code.".into(),
+            ));
+        }
         other => {
             return Err(bad(
                 "Grant Type",
@@ -151,14 +163,21 @@ mod tests {
             "Client ID": "c", "Client Secret": "s3cret"}))
         .unwrap();
         assert_eq!(c.environment, "gcc-high");
-        assert_eq!(c.wit["grant"]["client-credentials"]["client-secret"], "s3cret");
-        assert_eq!(c.allowed_hosts(), vec!["login.microsoftonline.us", "graph.microsoft.us"]);
+        assert_eq!(
+            c.wit["grant"]["client-credentials"]["client-secret"],
+            "s3cret"
+        );
+        assert_eq!(
+            c.allowed_hosts(),
+            vec!["login.microsoftonline.us", "graph.microsoft.us"]
+        );
         assert_eq!(c.wit["api-version"], "v1.0");
     }
 
     #[test]
     fn unknown_environment_names_the_parameter() {
-        let e = parse(&json!({"environment": "mars", "grant-type": "client-credentials"})).unwrap_err();
+        let e =
+            parse(&json!({"environment": "mars", "grant-type": "client-credentials"})).unwrap_err();
         assert_eq!(e.parameter, "Microsoft 365 Environment");
     }
 

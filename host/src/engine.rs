@@ -66,7 +66,11 @@ pub struct Loaded {
 
 /// Loads `wasm`, from `cache_dir` when a precompiled copy for this exact component and
 /// engine configuration is there.
-pub fn load_component(engine: &Engine, wasm: &Path, cache_dir: Option<&Path>) -> anyhow::Result<Loaded> {
+pub fn load_component(
+    engine: &Engine,
+    wasm: &Path,
+    cache_dir: Option<&Path>,
+) -> anyhow::Result<Loaded> {
     let started = Instant::now();
     let bytes = std::fs::read(wasm).with_context(|| {
         format!(
@@ -85,8 +89,16 @@ pub fn load_component(engine: &Engine, wasm: &Path, cache_dir: Option<&Path>) ->
     };
     let mut hasher = Sha256::new();
     hasher.update(&bytes);
-    std::hash::Hash::hash(&engine.precompile_compatibility_hash(), &mut HashWriter(&mut hasher));
-    let key: String = hasher.finalize().iter().take(16).map(|b| format!("{b:02x}")).collect();
+    std::hash::Hash::hash(
+        &engine.precompile_compatibility_hash(),
+        &mut HashWriter(&mut hasher),
+    );
+    let key: String = hasher
+        .finalize()
+        .iter()
+        .take(16)
+        .map(|b| format!("{b:02x}"))
+        .collect();
     let file = dir.join(format!("office365-{key}.cwasm"));
     if file.exists() {
         // SAFETY: the file was written by `precompile_component` of an engine with the
@@ -103,7 +115,11 @@ pub fn load_component(engine: &Engine, wasm: &Path, cache_dir: Option<&Path>) ->
     let precompiled = engine.precompile_component(&bytes)?;
     std::fs::create_dir_all(dir)?;
     // Unique per writer: tests and parallel hosts may compile the same component at once.
-    let tmp = file.with_extension(format!("tmp-{}-{}", std::process::id(), rand::random::<u64>()));
+    let tmp = file.with_extension(format!(
+        "tmp-{}-{}",
+        std::process::id(),
+        rand::random::<u64>()
+    ));
     std::fs::write(&tmp, &precompiled)?;
     std::fs::rename(&tmp, &file)?;
     // SAFETY: just produced by this engine.

@@ -21,7 +21,10 @@ pub struct FileStore {
 }
 
 fn valid_id(id: &str) -> bool {
-    id.len() == 32 && id.bytes().all(|b| b.is_ascii_hexdigit() && !b.is_ascii_uppercase())
+    id.len() == 32
+        && id
+            .bytes()
+            .all(|b| b.is_ascii_hexdigit() && !b.is_ascii_uppercase())
 }
 
 impl FileStore {
@@ -49,7 +52,8 @@ impl FileStore {
             content_type: content_type.to_string(),
             size: data.len() as u64,
         };
-        std::fs::write(self.dir.join(format!("{file_id}.bin")), data).map_err(|e| format!("could not store the file: {e}"))?;
+        std::fs::write(self.dir.join(format!("{file_id}.bin")), data)
+            .map_err(|e| format!("could not store the file: {e}"))?;
         std::fs::write(
             self.dir.join(format!("{file_id}.json")),
             serde_json::to_vec(&info).unwrap_or_default(),
@@ -61,12 +65,16 @@ impl FileStore {
     pub fn get(&self, file_id: &str) -> Result<(FileInfo, Vec<u8>), String> {
         let id = file_id.trim();
         if !valid_id(id) {
-            return Err(format!("'{file_id}' is not a file id of this store (32 lowercase hex digits)."));
+            return Err(format!(
+                "'{file_id}' is not a file id of this store (32 lowercase hex digits)."
+            ));
         }
         let meta = std::fs::read(self.dir.join(format!("{id}.json")))
             .map_err(|_| format!("no file with id '{id}' in this tenant's store."))?;
-        let info: FileInfo = serde_json::from_slice(&meta).map_err(|e| format!("file metadata unreadable: {e}"))?;
-        let data = std::fs::read(self.dir.join(format!("{id}.bin"))).map_err(|e| format!("file unreadable: {e}"))?;
+        let info: FileInfo =
+            serde_json::from_slice(&meta).map_err(|e| format!("file metadata unreadable: {e}"))?;
+        let data = std::fs::read(self.dir.join(format!("{id}.bin")))
+            .map_err(|e| format!("file unreadable: {e}"))?;
         Ok((info, data))
     }
 }

@@ -16,8 +16,15 @@ use crate::redact::Redactor;
 const MAX_RESPONSE_BYTES: usize = 64 * 1024 * 1024;
 
 type SendFuture = Box<
-    dyn Future<Output = Result<(http::Response<WasiBody>, Box<dyn Future<Output = Result<(), HttpError>> + Send>), HttpError>>
-        + Send,
+    dyn Future<
+            Output = Result<
+                (
+                    http::Response<WasiBody>,
+                    Box<dyn Future<Output = Result<(), HttpError>> + Send>,
+                ),
+                HttpError,
+            >,
+        > + Send,
 >;
 
 pub struct Outbound {
@@ -36,7 +43,7 @@ impl Outbound {
         let host = uri.host().unwrap_or("").to_ascii_lowercase();
         uri.scheme_str() == Some("https")
             && matches!(uri.port_u16(), None | Some(443))
-            && self.allowed_hosts.iter().any(|h| *h == host)
+            && self.allowed_hosts.contains(&host)
     }
 
     fn route_for(&self, host: &str) -> Option<String> {
@@ -50,12 +57,19 @@ impl Outbound {
 fn header_list(headers: &http::HeaderMap) -> Vec<(String, String)> {
     headers
         .iter()
-        .map(|(k, v)| (k.as_str().to_string(), String::from_utf8_lossy(v.as_bytes()).into_owned()))
+        .map(|(k, v)| {
+            (
+                k.as_str().to_string(),
+                String::from_utf8_lossy(v.as_bytes()).into_owned(),
+            )
+        })
         .collect()
 }
 
 fn full(bytes: Bytes) -> WasiBody {
-    Full::new(bytes).map_err(|e: Infallible| match e {}).boxed_unsync()
+    Full::new(bytes)
+        .map_err(|e: Infallible| match e {})
+        .boxed_unsync()
 }
 
 /// The same path and query on another base URL.
@@ -111,16 +125,21 @@ impl WasiHttpHooks for Outbound {
             let routed_to = match &route {
                 Some(base) => {
                     parts.uri = rerouted(&parts.uri, base)?;
-                    parts
-                        .headers
-                        .insert("x-forwarded-host", http::HeaderValue::from_str(&host).map_err(|_| HttpError::HttpRequestUriInvalid)?);
+                    parts.headers.insert(
+                        "x-forwarded-host",
+                        http::HeaderValue::from_str(&host)
+                            .map_err(|_| HttpError::HttpRequestUriInvalid)?,
+                    );
                     Some(parts.uri.to_string())
                 }
                 None => None,
             };
             let method = parts.method.to_string();
             let request_headers = header_list(&parts.headers);
-            let write_log = |status: Option<u16>, headers: &[(String, String)], body: &[u8], error: Option<String>| {
+            let write_log = |status: Option<u16>,
+                             headers: &[(String, String)],
+                             body: &[u8],
+                             error: Option<String>| {
                 if let Some(log) = &log {
                     log.write(
                         &Exchange {
@@ -140,26 +159,40 @@ impl WasiHttpHooks for Outbound {
                 }
             };
             let request = http::Request::from_parts(parts, full(request_body.clone()));
-            let (response, io) = match wasmtime_wasi_http::default_send_request(request, options).await {
-                Ok(ok) => ok,
-                Err(e) => {
-                    write_log(None, &[], &[], Some(format!("{e:?}")));
-                    return Err(e);
-                }
-            };
+            let (response, io) =
+                match wasmtime_wasi_http::default_send_request(request, options).await {
+                    Ok(ok) => ok,
+                    Err(e) => {
+                        write_log(None, &[], &[], Some(format!("{e:?}")));
+                        return Err(e);
+                    }
+                };
             // The connection task drives the body; let it run while we read.
             tokio::spawn(io);
             let (parts, body) = response.into_parts();
             let body = match Limited::new(body, MAX_RESPONSE_BYTES).collect().await {
                 Ok(collected) => collected.to_bytes(),
                 Err(e) => {
-                    write_log(Some(parts.status.as_u16()), &header_list(&parts.headers), &[], Some(e.to_string()));
+                    write_log(
+                        Some(parts.status.as_u16()),
+                        &header_list(&parts.headers),
+                        &[],
+                        Some(e.to_string()),
+                    );
                     return Err(HttpError::HttpResponseBodySize(None));
                 }
             };
-            write_log(Some(parts.status.as_u16()), &header_list(&parts.headers), &body, None);
+            write_log(
+                Some(parts.status.as_u16()),
+                &header_list(&parts.headers),
+                &body,
+                None,
+            );
             let response = http::Response::from_parts(parts, full(body));
-            Ok((response, Box::new(async { Ok(()) }) as Box<dyn Future<Output = _> + Send>))
+            Ok((
+                response,
+                Box::new(async { Ok(()) }) as Box<dyn Future<Output = _> + Send>,
+            ))
         })
     }
 }
@@ -170,7 +203,10 @@ mod tests {
 
     fn outbound() -> Outbound {
         Outbound {
-            allowed_hosts: vec!["login.microsoftonline.com".into(), "graph.microsoft.com".into()],
+            allowed_hosts: vec![
+                "login.microsoftonline.com".into(),
+                "graph.microsoft.com".into(),
+            ],
             routes: Arc::new(Vec::new()),
             log: None,
             redactor: Redactor::default(),
@@ -183,9 +219,14 @@ mod tests {
         let o = outbound();
         let ok = |u: &str| o.allows(&u.parse().unwrap());
         assert!(ok("https://graph.microsoft.com/v1.0/me"));
-        assert!(ok("https://Login.MicrosoftOnline.com:443/t/oauth2/v2.0/token"));
+        assert!(ok(
+            "https://Login.MicrosoftOnline.com:443/t/oauth2/v2.0/token"
+        ));
         assert!(!ok("http://graph.microsoft.com/v1.0/me"), "plain http");
-        assert!(!ok("https://graph.microsoft.com:8443/v1.0/me"), "other port");
+        assert!(
+            !ok("https://graph.microsoft.com:8443/v1.0/me"),
+            "other port"
+        );
         assert!(!ok("https://localhost/v1.0/me"));
         assert!(!ok("https://127.0.0.1/"));
         assert!(!ok("https://169.254.169.254/metadata/instance"));
@@ -195,7 +236,9 @@ mod tests {
 
     #[test]
     fn routes_keep_path_and_query() {
-        let uri: http::Uri = "https://graph.microsoft.com/v1.0/me/mailFolders?%24top=1".parse().unwrap();
+        let uri: http::Uri = "https://graph.microsoft.com/v1.0/me/mailFolders?%24top=1"
+            .parse()
+            .unwrap();
         assert_eq!(
             rerouted(&uri, "http://127.0.0.1:8765").unwrap().to_string(),
             "http://127.0.0.1:8765/v1.0/me/mailFolders?%24top=1"

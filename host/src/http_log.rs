@@ -30,8 +30,13 @@ pub struct Exchange<'a> {
 
 impl HttpLog {
     pub fn open(path: &Path) -> std::io::Result<HttpLog> {
-        let file = std::fs::OpenOptions::new().create(true).append(true).open(path)?;
-        Ok(HttpLog { file: Mutex::new(file) })
+        let file = std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(path)?;
+        Ok(HttpLog {
+            file: Mutex::new(file),
+        })
     }
 
     pub fn write(&self, exchange: &Exchange<'_>, redactor: &Redactor) {

@@ -12,7 +12,11 @@ use o365_host::connection::ALL_CLOUD_HOSTS;
 use o365_host::{Runtime, RuntimeConfig, TokenCache, paths};
 
 #[derive(Parser)]
-#[command(name = "o365-host", version, about = "Runs the Office 365 SOAR component (office365.wasm) in wasmtime")]
+#[command(
+    name = "o365-host",
+    version,
+    about = "Runs the Office 365 SOAR component (office365.wasm) in wasmtime"
+)]
 struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -87,12 +91,16 @@ struct ConnectionSource {
 }
 
 fn sim_connection_file(name: &str) -> PathBuf {
-    paths::default_state_dir().join("sim").join(format!("{name}.json"))
+    paths::default_state_dir()
+        .join("sim")
+        .join(format!("{name}.json"))
 }
 
 fn read_json_arg(arg: &str) -> anyhow::Result<Value> {
     let text = match arg.strip_prefix('@') {
-        Some(path) => std::fs::read_to_string(path).with_context(|| format!("cannot read {path}"))?,
+        Some(path) => {
+            std::fs::read_to_string(path).with_context(|| format!("cannot read {path}"))?
+        }
         None => arg.to_string(),
     };
     serde_json::from_str(&text).context("--input is not valid JSON")
@@ -127,16 +135,29 @@ async fn session(common: &Common) -> anyhow::Result<Session> {
     match common.simulate.as_deref() {
         Some("") => {
             let handle = graph_sim::start(graph_sim::SimConfig::default()).await?;
-            routes.extend(ALL_CLOUD_HOSTS.iter().map(|h| (h.to_string(), handle.url())));
+            routes.extend(
+                ALL_CLOUD_HOSTS
+                    .iter()
+                    .map(|h| (h.to_string(), handle.url())),
+            );
             sim = Some(handle);
         }
-        Some(url) => routes.extend(ALL_CLOUD_HOSTS.iter().map(|h| (h.to_string(), url.trim_end_matches('/').to_string()))),
+        Some(url) => routes.extend(
+            ALL_CLOUD_HOSTS
+                .iter()
+                .map(|h| (h.to_string(), url.trim_end_matches('/').to_string())),
+        ),
         None => {}
     }
     for r in &common.routes {
-        let (host, url) = r.split_once('=').ok_or_else(|| anyhow!("--route takes HOST=URL, got '{r}'"))?;
+        let (host, url) = r
+            .split_once('=')
+            .ok_or_else(|| anyhow!("--route takes HOST=URL, got '{r}'"))?;
         routes.retain(|(h, _)| !h.eq_ignore_ascii_case(host));
-        routes.push((host.to_ascii_lowercase(), url.trim_end_matches('/').to_string()));
+        routes.push((
+            host.to_ascii_lowercase(),
+            url.trim_end_matches('/').to_string(),
+        ));
     }
     // Under --simulate, no --connection or a `demo-*` name picks a demo connection.
     let demo = match (common.simulate.is_some(), common.connection.as_deref()) {
@@ -146,21 +167,33 @@ async fn session(common: &Common) -> anyhow::Result<Session> {
     };
     let connection = match (demo, &sim, common.connection.as_deref()) {
         (Some(name), Some(handle), _) => {
-            let value = handle
-                .demo_connection(name)
-                .ok_or_else(|| anyhow!("the simulator has no connection '{name}' (demo-delegated, demo-app)"))?;
+            let value = handle.demo_connection(name).ok_or_else(|| {
+                anyhow!("the simulator has no connection '{name}' (demo-delegated, demo-app)")
+            })?;
             Some(ConnectionSource { value, file: None })
         }
         (Some(name), None, _) => {
             let file = sim_connection_file(name);
-            let text = std::fs::read_to_string(&file)
-                .with_context(|| format!("cannot read {} (start `o365-host sim` first)", file.display()))?;
-            Some(ConnectionSource { value: serde_json::from_str(&text)?, file: Some(file) })
+            let text = std::fs::read_to_string(&file).with_context(|| {
+                format!(
+                    "cannot read {} (start `o365-host sim` first)",
+                    file.display()
+                )
+            })?;
+            Some(ConnectionSource {
+                value: serde_json::from_str(&text)?,
+                file: Some(file),
+            })
         }
         (None, _, Some(path)) => {
-            let text = std::fs::read_to_string(path).with_context(|| format!("cannot read the connection file {path}"))?;
-            let value = serde_json::from_str(&text).with_context(|| format!("{path} is not valid JSON"))?;
-            Some(ConnectionSource { value, file: Some(PathBuf::from(path)) })
+            let text = std::fs::read_to_string(path)
+                .with_context(|| format!("cannot read the connection file {path}"))?;
+            let value =
+                serde_json::from_str(&text).with_context(|| format!("{path} is not valid JSON"))?;
+            Some(ConnectionSource {
+                value,
+                file: Some(PathBuf::from(path)),
+            })
         }
         (None, _, None) => None,
     };
@@ -169,7 +202,10 @@ async fn session(common: &Common) -> anyhow::Result<Session> {
         None => TokenCache::in_memory(),
     });
     let mut config = RuntimeConfig::new(
-        common.component.clone().unwrap_or_else(paths::default_component),
+        common
+            .component
+            .clone()
+            .unwrap_or_else(paths::default_component),
         paths::default_state_dir().join("files"),
     );
     config.cache_dir = Some(paths::default_cache_dir());
@@ -177,7 +213,11 @@ async fn session(common: &Common) -> anyhow::Result<Session> {
     config.http_log = common.http_log.clone();
     config.echo_log = !common.quiet;
     let runtime = Runtime::new(config, tokens)?;
-    Ok(Session { runtime, connection, _sim: sim })
+    Ok(Session {
+        runtime,
+        connection,
+        _sim: sim,
+    })
 }
 
 fn need_connection(s: &Session) -> anyhow::Result<&ConnectionSource> {
@@ -187,7 +227,10 @@ fn need_connection(s: &Session) -> anyhow::Result<&ConnectionSource> {
 }
 
 fn print(value: &Value) {
-    println!("{}", serde_json::to_string_pretty(value).unwrap_or_default());
+    println!(
+        "{}",
+        serde_json::to_string_pretty(value).unwrap_or_default()
+    );
 }
 
 /// 0 successful, 3 partially successful, 1 failed.
@@ -201,7 +244,11 @@ fn exit_for(status: &str) -> ExitCode {
 
 async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     match cli.command {
-        Command::Run { command, input, common } => {
+        Command::Run {
+            command,
+            input,
+            common,
+        } => {
             let input = match input {
                 Some(arg) => read_json_arg(&arg)?,
                 None => json!({}),
@@ -227,7 +274,10 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                     println!("connection {name}: {}", file.display());
                 }
             }
-            println!("use: o365-host run list-mail-folders --simulate={} [--connection demo-app]", handle.url());
+            println!(
+                "use: o365-host run list-mail-folders --simulate={} [--connection demo-app]",
+                handle.url()
+            );
             tokio::signal::ctrl_c().await?;
             handle.shutdown();
             Ok(ExitCode::SUCCESS)
@@ -242,8 +292,13 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             }
             let data = &outcome.result["data"];
             let verifier_file = pkce_file(conn);
-            write_private(&verifier_file, &json!({"state": data["state"], "code-verifier": data["code-verifier"]}))?;
-            print(&json!({"status": "successful", "url": data["url"], "state": data["state"], "pkce-verifier-file": verifier_file}));
+            write_private(
+                &verifier_file,
+                &json!({"state": data["state"], "code-verifier": data["code-verifier"]}),
+            )?;
+            print(
+                &json!({"status": "successful", "url": data["url"], "state": data["state"], "pkce-verifier-file": verifier_file}),
+            );
             Ok(ExitCode::SUCCESS)
         }
         Command::RedeemCode { code, common } => {
@@ -257,12 +312,17 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 .ok()
                 .and_then(|t| serde_json::from_str::<Value>(&t).ok())
                 .and_then(|v| v["code-verifier"].as_str().map(str::to_string));
-            let outcome = s.runtime.get_refresh_token(&value, verifier.as_deref()).await;
+            let outcome = s
+                .runtime
+                .get_refresh_token(&value, verifier.as_deref())
+                .await;
             if outcome.status() != "successful" {
                 print(&outcome.result);
                 return Ok(ExitCode::from(1));
             }
-            let refresh = outcome.result["data"]["refresh-token"].as_str().unwrap_or_default();
+            let refresh = outcome.result["data"]["refresh-token"]
+                .as_str()
+                .unwrap_or_default();
             value["refresh-token"] = json!(refresh);
             value["authorization-code"] = json!("");
             let stored = match &conn.file {
@@ -274,7 +334,9 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 None => Value::Null,
             };
             // The refresh token itself is never printed.
-            print(&json!({"status": "successful", "granted-scope": outcome.result["data"]["granted-scope"], "refresh-token-stored-in": stored}));
+            print(
+                &json!({"status": "successful", "granted-scope": outcome.result["data"]["granted-scope"], "refresh-token-stored-in": stored}),
+            );
             Ok(ExitCode::SUCCESS)
         }
     }
@@ -292,10 +354,17 @@ fn main() -> ExitCode {
         Ok(cli) => cli,
         Err(e) => {
             let _ = e.print();
-            return if e.use_stderr() { ExitCode::from(2) } else { ExitCode::SUCCESS };
+            return if e.use_stderr() {
+                ExitCode::from(2)
+            } else {
+                ExitCode::SUCCESS
+            };
         }
     };
-    let rt = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+    let rt = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
         Ok(rt) => rt,
         Err(e) => {
             eprintln!("o365-host: {e}");
@@ -310,4 +379,3 @@ fn main() -> ExitCode {
         }
     }
 }
-

@@ -28,7 +28,11 @@ fn looks_like_jwt(s: &str) -> bool {
     let parts: Vec<&str> = s.split('.').collect();
     parts.len() == 3
         && s.starts_with("eyJ")
-        && parts.iter().all(|p| !p.is_empty() && p.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_'))
+        && parts.iter().all(|p| {
+            !p.is_empty()
+                && p.bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+        })
 }
 
 #[derive(Debug, Clone, Default)]
@@ -69,7 +73,11 @@ impl Redactor {
             Value::Object(map) => Value::Object(
                 map.iter()
                     .map(|(k, v)| {
-                        let v = if is_secret_key(k) && !v.is_null() { Value::String(MARK.into()) } else { self.json(v) };
+                        let v = if is_secret_key(k) && !v.is_null() {
+                            Value::String(MARK.into())
+                        } else {
+                            self.json(v)
+                        };
                         (k.clone(), v)
                     })
                     .collect(),
@@ -80,10 +88,16 @@ impl Redactor {
 
     /// A form body (`a=1&client_secret=...`) with secret fields replaced.
     pub fn form(&self, body: &str) -> String {
-        let pairs: Vec<(String, String)> = form_urlencoded::parse(body.as_bytes()).into_owned().collect();
+        let pairs: Vec<(String, String)> = form_urlencoded::parse(body.as_bytes())
+            .into_owned()
+            .collect();
         let mut out = form_urlencoded::Serializer::new(String::new());
         for (k, v) in pairs {
-            let v = if is_secret_key(&k) { MARK.to_string() } else { self.text(&v) };
+            let v = if is_secret_key(&k) {
+                MARK.to_string()
+            } else {
+                self.text(&v)
+            };
             out.append_pair(&k, &v);
         }
         out.finish()
@@ -108,8 +122,17 @@ mod tests {
     fn secret_fields_and_jwts_go() {
         let r = Redactor::new(["p@ss+word".to_string()]);
         let v = json!({"access_token":"abc","note":"p@ss+word here","nested":[{"x":"eyJhbGciOi.eyJzdWIi.c2ln"}]});
-        assert_eq!(r.json(&v), json!({"access_token":MARK,"note":"[REDACTED] here","nested":[{"x":MARK}]}));
-        assert_eq!(r.form("grant_type=refresh_token&refresh_token=abc&scope=x"), "grant_type=refresh_token&refresh_token=%5BREDACTED%5D&scope=x");
-        assert_eq!(r.header("Authorization", "Bearer abc.def"), "Bearer [REDACTED]");
+        assert_eq!(
+            r.json(&v),
+            json!({"access_token":MARK,"note":"[REDACTED] here","nested":[{"x":MARK}]})
+        );
+        assert_eq!(
+            r.form("grant_type=refresh_token&refresh_token=abc&scope=x"),
+            "grant_type=refresh_token&refresh_token=%5BREDACTED%5D&scope=x"
+        );
+        assert_eq!(
+            r.header("Authorization", "Bearer abc.def"),
+            "Bearer [REDACTED]"
+        );
     }
 }

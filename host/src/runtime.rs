@@ -141,7 +141,9 @@ fn label_of(command: &str) -> String {
         .split('-')
         .map(|w| {
             let mut c = w.chars();
-            c.next().map(|f| f.to_uppercase().collect::<String>() + c.as_str()).unwrap_or_default()
+            c.next()
+                .map(|f| f.to_uppercase().collect::<String>() + c.as_str())
+                .unwrap_or_default()
         })
         .collect::<Vec<_>>()
         .join(" ")
@@ -150,20 +152,23 @@ fn label_of(command: &str) -> String {
 impl Runtime {
     pub fn new(config: RuntimeConfig, tokens: Arc<TokenCache>) -> anyhow::Result<Runtime> {
         let engine = engine::engine(&config.engine)?;
-        let loaded = engine::load_component(&engine, &config.component, config.cache_dir.as_deref())?;
+        let loaded =
+            engine::load_component(&engine, &config.component, config.cache_dir.as_deref())?;
         let mut linker: Linker<StoreState> = Linker::new(&engine);
         wasmtime_wasi::p2::add_to_linker_async(&mut linker)?;
         wasmtime_wasi_http::p2::add_only_http_to_linker_async(&mut linker)?;
         token_cache::add_to_linker::<StoreState, HasSelf<StoreState>>(&mut linker, |s| s)?;
         file_store::add_to_linker::<StoreState, HasSelf<StoreState>>(&mut linker, |s| s)?;
         log::add_to_linker::<StoreState, HasSelf<StoreState>>(&mut linker, |s| s)?;
-        let pre = linker
-            .instantiate_pre(&loaded.component)
-            .map_err(|e| anyhow!("the component's imports do not match what this host provides: {e}"))?;
+        let pre = linker.instantiate_pre(&loaded.component).map_err(|e| {
+            anyhow!("the component's imports do not match what this host provides: {e}")
+        })?;
         let http_log = match &config.http_log {
-            Some(path) => Some(Arc::new(
-                HttpLog::open(path).with_context(|| format!("cannot open the HTTP log {}", path.display()))?,
-            )),
+            Some(path) => {
+                Some(Arc::new(HttpLog::open(path).with_context(|| {
+                    format!("cannot open the HTTP log {}", path.display())
+                })?))
+            }
             None => None,
         };
         let ticker = Arc::new(AtomicBool::new(false));
@@ -222,7 +227,13 @@ impl Runtime {
                     .map(ConnectionInfo::allowed_hosts)
                     .unwrap_or_default()
                     .into_iter()
-                    .filter(|h| !self.config.deny_hosts.iter().any(|d| d.eq_ignore_ascii_case(h)))
+                    .filter(|h| {
+                        !self
+                            .config
+                            .deny_hosts
+                            .iter()
+                            .any(|d| d.eq_ignore_ascii_case(h))
+                    })
                     .collect(),
                 routes: Arc::new(self.config.routes.clone()),
                 log: self.http_log.clone(),
@@ -231,7 +242,11 @@ impl Runtime {
             },
             limits: StoreState::limits(self.config.engine.memory_limit_bytes),
             tokens: self.tokens.clone(),
-            token_namespace: namespace_digest.iter().take(8).map(|b| format!("{b:02x}")).collect(),
+            token_namespace: namespace_digest
+                .iter()
+                .take(8)
+                .map(|b| format!("{b:02x}"))
+                .collect(),
             files: FileStore::for_tenant(&self.config.files_root, tenant),
             log: LogSink {
                 lines: Default::default(),
@@ -242,14 +257,17 @@ impl Runtime {
         };
         let mut store = Store::new(&self.engine, state);
         store.limiter(|s| &mut s.limits);
-        let budget_slices = (self.config.cpu_budget.as_millis() / EPOCH_TICK.as_millis()).max(1) as u64;
+        let budget_slices =
+            (self.config.cpu_budget.as_millis() / EPOCH_TICK.as_millis()).max(1) as u64;
         store.set_epoch_deadline(1);
         // Each expiry is one slice in which the guest ran; yielding keeps the executor fair.
         store.epoch_deadline_callback(move |mut ctx| {
             let state = ctx.data_mut();
             state.cpu_slices += 1;
             if state.cpu_slices > budget_slices {
-                return Err(wasmtime::Error::msg("the command used more than its CPU budget"));
+                return Err(wasmtime::Error::msg(
+                    "the command used more than its CPU budget",
+                ));
             }
             Ok(UpdateDeadline::Yield(1))
         });
@@ -262,7 +280,9 @@ impl Runtime {
         store: &mut Store<StoreState>,
         interface: Option<&str>,
         function: &str,
-        build_params: impl FnOnce(&[(String, wasmtime::component::Type)]) -> Result<Vec<Val>, InputError>,
+        build_params: impl FnOnce(
+            &[(String, wasmtime::component::Type)],
+        ) -> Result<Vec<Val>, InputError>,
     ) -> anyhow::Result<Result<Val, InputError>> {
         let instance = self.pre.instantiate_async(&mut *store).await?;
         let func = {
@@ -290,7 +310,10 @@ impl Runtime {
         };
         let mut results = vec![Val::Bool(false); ty.results().len()];
         func.call_async(&mut *store, &params, &mut results).await?;
-        results.pop().map(Ok).ok_or_else(|| anyhow!("'{function}' returned nothing"))
+        results
+            .pop()
+            .map(Ok)
+            .ok_or_else(|| anyhow!("'{function}' returned nothing"))
     }
 
     /// Runs with the wall-clock timeout; traps and timeouts become failed results.
@@ -300,7 +323,9 @@ impl Runtime {
         conn: Option<&ConnectionInfo>,
         interface: Option<&str>,
         function: &str,
-        build_params: impl FnOnce(&[(String, wasmtime::component::Type)]) -> Result<Vec<Val>, InputError>,
+        build_params: impl FnOnce(
+            &[(String, wasmtime::component::Type)],
+        ) -> Result<Vec<Val>, InputError>,
     ) -> Outcome {
         let mut store = self.new_store(conn);
         let logs = store.data().log.lines.clone();
@@ -309,7 +334,11 @@ impl Runtime {
         let call = self.call(&mut store, interface, function, build_params);
         let result = match tokio::time::timeout(self.config.wall_timeout, call).await {
             Ok(Ok(Ok(val))) => values::to_json(&val),
-            Ok(Ok(Err(input))) => failed_result(&format!("{label} failed."), 400, &format!("{}: {}", input.parameter, input.message)),
+            Ok(Ok(Err(input))) => failed_result(
+                &format!("{label} failed."),
+                400,
+                &format!("{}: {}", input.parameter, input.message),
+            ),
             Ok(Err(trap)) => failed_result(
                 &format!("{label} failed."),
                 500,
@@ -346,7 +375,9 @@ impl Runtime {
         self.manifest
             .get_or_try_init(|| async {
                 let mut store = self.new_store(None);
-                let val = self.call(&mut store, None, "describe", |_| Ok(Vec::new())).await??;
+                let val = self
+                    .call(&mut store, None, "describe", |_| Ok(Vec::new()))
+                    .await??;
                 Ok::<Value, anyhow::Error>(values::to_json(&val))
             })
             .await
@@ -363,7 +394,12 @@ impl Runtime {
             .map(|params| {
                 params
                     .iter()
-                    .filter_map(|p| Some((p["name"].as_str()?.to_string(), p["label"].as_str()?.to_string())))
+                    .filter_map(|p| {
+                        Some((
+                            p["name"].as_str()?.to_string(),
+                            p["label"].as_str()?.to_string(),
+                        ))
+                    })
                     .collect()
             })
             .unwrap_or_default()
@@ -374,16 +410,27 @@ impl Runtime {
     pub async fn run_command(&self, connection: &Value, command: &str, input: &Value) -> Outcome {
         let manifest = match self.describe().await {
             Ok(m) => m,
-            Err(e) => return host_failure(&label_of(command), &format!("the component could not describe itself: {e}")),
+            Err(e) => {
+                return host_failure(
+                    &label_of(command),
+                    &format!("the component could not describe itself: {e}"),
+                );
+            }
         };
-        let Some(info) = manifest["commands"].as_array().and_then(|c| c.iter().find(|c| c["name"] == command)) else {
+        let Some(info) = manifest["commands"]
+            .as_array()
+            .and_then(|c| c.iter().find(|c| c["name"] == command))
+        else {
             let known: Vec<&str> = manifest["commands"]
                 .as_array()
                 .map(|c| c.iter().filter_map(|c| c["name"].as_str()).collect())
                 .unwrap_or_default();
             return host_failure(
                 &label_of(command),
-                &format!("Unknown command '{command}'. This component implements: {}.", known.join(", ")),
+                &format!(
+                    "Unknown command '{command}'. This component implements: {}.",
+                    known.join(", ")
+                ),
             );
         };
         let label = info["label"].as_str().unwrap_or(command).to_string();
@@ -405,18 +452,26 @@ impl Runtime {
         };
         let conn_wit = conn.wit.clone();
         let mut outcome = self
-            .guarded(&label, Some(&conn), Some(COMMANDS_INTERFACE), command, |params| {
-                let mut vals = Vec::new();
-                for (name, ty) in params {
-                    let v = if name == "connection" {
-                        values::to_val(ty, Some(&conn_wit), "Connection", &|n: &str| n.to_string())?
-                    } else {
-                        values::to_val(ty, Some(&input), &label, &label_for)?
-                    };
-                    vals.push(v);
-                }
-                Ok(vals)
-            })
+            .guarded(
+                &label,
+                Some(&conn),
+                Some(COMMANDS_INTERFACE),
+                command,
+                |params| {
+                    let mut vals = Vec::new();
+                    for (name, ty) in params {
+                        let v = if name == "connection" {
+                            values::to_val(ty, Some(&conn_wit), "Connection", &|n: &str| {
+                                n.to_string()
+                            })?
+                        } else {
+                            values::to_val(ty, Some(&input), &label, &label_for)?
+                        };
+                        vals.push(v);
+                    }
+                    Ok(vals)
+                },
+            )
             .await;
         outcome.result = unpack_result(outcome.result);
         outcome
@@ -424,15 +479,32 @@ impl Runtime {
 
     /// "Get Authorization": `{url, state, code-verifier}` or a failed result.
     pub async fn get_authorization(&self, connection: &Value) -> Outcome {
-        self.action(connection, "Get Authorization", "get-authorization", None).await
+        self.action(connection, "Get Authorization", "get-authorization", None)
+            .await
     }
 
     /// "Get Refresh Token": `{refresh-token, granted-scope}` or a failed result.
-    pub async fn get_refresh_token(&self, connection: &Value, code_verifier: Option<&str>) -> Outcome {
-        self.action(connection, "Get Refresh Token", "get-refresh-token", code_verifier).await
+    pub async fn get_refresh_token(
+        &self,
+        connection: &Value,
+        code_verifier: Option<&str>,
+    ) -> Outcome {
+        self.action(
+            connection,
+            "Get Refresh Token",
+            "get-refresh-token",
+            code_verifier,
+        )
+        .await
     }
 
-    async fn action(&self, connection: &Value, label: &str, function: &str, verifier: Option<&str>) -> Outcome {
+    async fn action(
+        &self,
+        connection: &Value,
+        label: &str,
+        function: &str,
+        verifier: Option<&str>,
+    ) -> Outcome {
         let conn = match connection::parse(connection) {
             Ok(c) => c,
             Err(e) => return input_failure(label, &e),
@@ -440,14 +512,24 @@ impl Runtime {
         let conn_wit = conn.wit.clone();
         let verifier = verifier.map(|v| Value::String(v.to_string()));
         let mut outcome = self
-            .guarded(label, Some(&conn), Some(ACTIONS_INTERFACE), function, |params| {
-                let mut vals = Vec::new();
-                for (name, ty) in params {
-                    let value = if name == "connection" { Some(&conn_wit) } else { verifier.as_ref() };
-                    vals.push(values::to_val(ty, value, name, &|n: &str| n.to_string())?);
-                }
-                Ok(vals)
-            })
+            .guarded(
+                label,
+                Some(&conn),
+                Some(ACTIONS_INTERFACE),
+                function,
+                |params| {
+                    let mut vals = Vec::new();
+                    for (name, ty) in params {
+                        let value = if name == "connection" {
+                            Some(&conn_wit)
+                        } else {
+                            verifier.as_ref()
+                        };
+                        vals.push(values::to_val(ty, value, name, &|n: &str| n.to_string())?);
+                    }
+                    Ok(vals)
+                },
+            )
             .await;
         // result<ok, command-error> -> a successful value or a failed result.
         outcome.result = match outcome.result.get("ok") {
@@ -507,7 +589,11 @@ fn normalize_input(input: &Value, labels: &[(String, String)]) -> Result<Value, 
                 parameter: key.clone(),
                 message: format!(
                     "is not a parameter of this command. Parameters: {}.",
-                    labels.iter().map(|(n, l)| format!("{n} ({l})")).collect::<Vec<_>>().join(", ")
+                    labels
+                        .iter()
+                        .map(|(n, l)| format!("{n} ({l})"))
+                        .collect::<Vec<_>>()
+                        .join(", ")
                 ),
             })?;
         out.insert(name, value.clone());

@@ -126,21 +126,33 @@ impl token_cache::Host for StoreState {
     fn put_refresh_token(&mut self, key: String, refresh_token: String) {
         self.redactor.add(&refresh_token);
         self.outbound.redactor.add(&refresh_token);
-        self.tokens.put_refresh_token(&self.key(&key), &refresh_token);
+        self.tokens
+            .put_refresh_token(&self.key(&key), &refresh_token);
     }
 }
 
 impl file_store::Host for StoreState {
-    fn put(&mut self, name: String, content_type: String, data: Vec<u8>) -> Result<file_store::FileInfo, String> {
-        self.files.put(&name, &content_type, &data).map(|f| file_store::FileInfo {
-            file_id: f.file_id,
-            name: f.name,
-            content_type: f.content_type,
-            size: f.size,
-        })
+    fn put(
+        &mut self,
+        name: String,
+        content_type: String,
+        data: Vec<u8>,
+    ) -> Result<file_store::FileInfo, String> {
+        self.files
+            .put(&name, &content_type, &data)
+            .map(|f| file_store::FileInfo {
+                file_id: f.file_id,
+                name: f.name,
+                content_type: f.content_type,
+                size: f.size,
+            })
     }
 
-    fn get(&mut self, file_id: String, _file_source: String) -> Result<(file_store::FileInfo, Vec<u8>), String> {
+    fn get(
+        &mut self,
+        file_id: String,
+        _file_source: String,
+    ) -> Result<(file_store::FileInfo, Vec<u8>), String> {
         self.files.get(&file_id).map(|(f, data)| {
             (
                 file_store::FileInfo {
@@ -175,4 +187,3 @@ impl log::Host for StoreState {
         self.log.push("progress", text);
     }
 }
-

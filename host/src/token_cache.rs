@@ -71,12 +71,24 @@ impl TokenCache {
 
     /// Every refresh token held, for tests and redaction.
     pub fn refresh_tokens(&self) -> Vec<String> {
-        self.entries.lock().unwrap().refresh.values().cloned().collect()
+        self.entries
+            .lock()
+            .unwrap()
+            .refresh
+            .values()
+            .cloned()
+            .collect()
     }
 
     /// Every access token held, for redaction.
     pub fn access_tokens(&self) -> Vec<String> {
-        self.entries.lock().unwrap().access.values().map(|t| t.access_token.clone()).collect()
+        self.entries
+            .lock()
+            .unwrap()
+            .access
+            .values()
+            .map(|t| t.access_token.clone())
+            .collect()
     }
 
     fn change(&self, f: impl FnOnce(&mut Entries)) {
@@ -85,7 +97,10 @@ impl TokenCache {
         if let Some(file) = &self.file
             && let Err(e) = write_private(file, &serde_json::to_vec(&*entries).unwrap_or_default())
         {
-            eprintln!("o365-host: could not write the token cache {}: {e}", file.display());
+            eprintln!(
+                "o365-host: could not write the token cache {}: {e}",
+                file.display()
+            );
         }
     }
 }
@@ -120,7 +135,10 @@ mod tests {
         #[cfg(unix)]
         {
             use std::os::unix::fs::PermissionsExt;
-            assert_eq!(std::fs::metadata(&file).unwrap().permissions().mode() & 0o777, 0o600);
+            assert_eq!(
+                std::fs::metadata(&file).unwrap().permissions().mode() & 0o777,
+                0o600
+            );
         }
         let again = TokenCache::persistent(&file).unwrap();
         assert_eq!(again.get_refresh_token("k").as_deref(), Some("rt-1"));

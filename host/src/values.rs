@@ -45,7 +45,14 @@ fn absent(ty: &Type, label: &str) -> Result<Val, InputError> {
         Type::String => Val::String(String::new()),
         Type::List(_) => Val::List(Vec::new()),
         Type::Option(_) => Val::Option(None),
-        Type::U8 | Type::U16 | Type::U32 | Type::U64 | Type::S8 | Type::S16 | Type::S32 | Type::S64 => {
+        Type::U8
+        | Type::U16
+        | Type::U32
+        | Type::U64
+        | Type::S8
+        | Type::S16
+        | Type::S32
+        | Type::S64 => {
             return integer(ty, 0, label);
         }
         _ => {
@@ -76,7 +83,12 @@ fn integer(ty: &Type, n: i128, label: &str) -> Result<Val, InputError> {
 }
 
 /// Converts `value` (None when the key was absent) to a value of type `ty`.
-pub fn to_val(ty: &Type, value: Option<&Value>, label: &str, labels: Labels<'_>) -> Result<Val, InputError> {
+pub fn to_val(
+    ty: &Type,
+    value: Option<&Value>,
+    label: &str,
+    labels: Labels<'_>,
+) -> Result<Val, InputError> {
     let Some(value) = value.filter(|v| !v.is_null()) else {
         return absent(ty, label);
     };
@@ -90,9 +102,19 @@ pub fn to_val(ty: &Type, value: Option<&Value>, label: &str, labels: Labels<'_>)
             },
             _ => Err(type_error(label, "true or false", value)),
         },
-        Type::U8 | Type::U16 | Type::U32 | Type::U64 | Type::S8 | Type::S16 | Type::S32 | Type::S64 => {
+        Type::U8
+        | Type::U16
+        | Type::U32
+        | Type::U64
+        | Type::S8
+        | Type::S16
+        | Type::S32
+        | Type::S64 => {
             let n = match value {
-                Value::Number(n) => n.as_i64().map(i128::from).or_else(|| n.as_u64().map(i128::from)),
+                Value::Number(n) => n
+                    .as_i64()
+                    .map(i128::from)
+                    .or_else(|| n.as_u64().map(i128::from)),
                 Value::String(s) => s.trim().parse::<i128>().ok(),
                 _ => None,
             };
@@ -111,8 +133,10 @@ pub fn to_val(ty: &Type, value: Option<&Value>, label: &str, labels: Labels<'_>)
             let items: Vec<Value> = match value {
                 Value::Array(items) => items.clone(),
                 // A JSON array written as text, or a comma/semicolon-separated list.
-                Value::String(s) if s.trim_start().starts_with('[') => serde_json::from_str::<Vec<Value>>(s)
-                    .map_err(|_| type_error(label, "a list", value))?,
+                Value::String(s) if s.trim_start().starts_with('[') => {
+                    serde_json::from_str::<Vec<Value>>(s)
+                        .map_err(|_| type_error(label, "a list", value))?
+                }
                 Value::String(s) if matches!(element, Type::String) => s
                     .split([',', ';'])
                     .map(str::trim)
@@ -131,10 +155,17 @@ pub fn to_val(ty: &Type, value: Option<&Value>, label: &str, labels: Labels<'_>)
             if matches!(value, Value::String(s) if s.trim().is_empty()) {
                 return Ok(Val::Option(None));
             }
-            Ok(Val::Option(Some(Box::new(to_val(&option.ty(), Some(value), label, labels)?))))
+            Ok(Val::Option(Some(Box::new(to_val(
+                &option.ty(),
+                Some(value),
+                label,
+                labels,
+            )?))))
         }
         Type::Enum(e) => {
-            let given = value.as_str().ok_or_else(|| type_error(label, "one of the listed values", value))?;
+            let given = value
+                .as_str()
+                .ok_or_else(|| type_error(label, "one of the listed values", value))?;
             e.names()
                 .find(|n| n.eq_ignore_ascii_case(given.trim()))
                 .map(|n| Val::Enum(n.to_string()))
@@ -147,12 +178,15 @@ pub fn to_val(ty: &Type, value: Option<&Value>, label: &str, labels: Labels<'_>)
                 })
         }
         Type::Record(record) => {
-            let map = value.as_object().ok_or_else(|| type_error(label, "an object", value))?;
+            let map = value
+                .as_object()
+                .ok_or_else(|| type_error(label, "an object", value))?;
             record
                 .fields()
                 .map(|f| {
                     let field_label = labels(f.name);
-                    to_val(&f.ty, map.get(f.name), &field_label, labels).map(|v| (f.name.to_string(), v))
+                    to_val(&f.ty, map.get(f.name), &field_label, labels)
+                        .map(|v| (f.name.to_string(), v))
                 })
                 .collect::<Result<Vec<_>, _>>()
                 .map(Val::Record)
@@ -203,9 +237,12 @@ pub fn to_json(val: &Val) -> Value {
         Val::List(items) | Val::Tuple(items) | Val::FixedLengthList(items) => {
             Value::Array(items.iter().map(to_json).collect())
         }
-        Val::Record(fields) => {
-            Value::Object(fields.iter().map(|(k, v)| (k.clone(), to_json(v))).collect::<Map<_, _>>())
-        }
+        Val::Record(fields) => Value::Object(
+            fields
+                .iter()
+                .map(|(k, v)| (k.clone(), to_json(v)))
+                .collect::<Map<_, _>>(),
+        ),
         Val::Variant(name, payload) => match payload {
             Some(p) => json!({ name: to_json(p) }),
             None => json!(name),
@@ -217,7 +254,14 @@ pub fn to_json(val: &Val) -> Value {
             Err(e) => json!({"err": e.as_deref().map(to_json)}),
         },
         Val::Flags(names) => json!(names),
-        Val::Map(pairs) => Value::Array(pairs.iter().map(|(k, v)| json!([to_json(k), to_json(v)])).collect()),
-        Val::Resource(_) | Val::Future(_) | Val::Stream(_) | Val::ErrorContext(_) => json!("<handle>"),
+        Val::Map(pairs) => Value::Array(
+            pairs
+                .iter()
+                .map(|(k, v)| json!([to_json(k), to_json(v)]))
+                .collect(),
+        ),
+        Val::Resource(_) | Val::Future(_) | Val::Stream(_) | Val::ErrorContext(_) => {
+            json!("<handle>")
+        }
     }
 }

@@ -54,11 +54,16 @@ impl Fixture {
     }
 
     pub async fn with(options: Options) -> Fixture {
-        let sim = graph_sim::start(options.sim).await.expect("graph-sim starts");
+        let sim = graph_sim::start(options.sim)
+            .await
+            .expect("graph-sim starts");
         let dir = tempfile::tempdir().expect("temp dir");
         let mut config = RuntimeConfig::new(component(), dir.path().join("files"));
         config.cache_dir = Some(paths::default_cache_dir());
-        config.routes = ALL_CLOUD_HOSTS.iter().map(|h| (h.to_string(), sim.url())).collect();
+        config.routes = ALL_CLOUD_HOSTS
+            .iter()
+            .map(|h| (h.to_string(), sim.url()))
+            .collect();
         config.http_log = Some(dir.path().join("http.log"));
         config.wall_timeout = options.wall_timeout;
         if let Some(configure) = options.configure {
@@ -66,7 +71,12 @@ impl Fixture {
         }
         let tokens = Arc::new(TokenCache::in_memory());
         let runtime = Runtime::new(config, tokens.clone()).expect("runtime");
-        Fixture { sim, runtime, tokens, dir }
+        Fixture {
+            sim,
+            runtime,
+            tokens,
+            dir,
+        }
     }
 
     pub fn demo(&self, name: &str) -> Value {
@@ -92,17 +102,26 @@ impl Fixture {
 
     /// Requests the simulator saw whose path contains `fragment`.
     pub fn requests_to(&self, fragment: &str) -> usize {
-        self.sim.requests().iter().filter(|r| r.path.contains(fragment)).count()
+        self.sim
+            .requests()
+            .iter()
+            .filter(|r| r.path.contains(fragment))
+            .count()
     }
 }
 
 /// The first error's message, for assertions.
 pub fn error_message(outcome: &Outcome) -> String {
-    outcome.result["errors"][0]["message"].as_str().unwrap_or_default().to_string()
+    outcome.result["errors"][0]["message"]
+        .as_str()
+        .unwrap_or_default()
+        .to_string()
 }
 
 pub fn error_status(outcome: &Outcome) -> u64 {
-    outcome.result["errors"][0]["status-code"].as_u64().unwrap_or_default()
+    outcome.result["errors"][0]["status-code"]
+        .as_u64()
+        .unwrap_or_default()
 }
 
 /// A GET over plain HTTP/1.1 on loopback, returning status and headers (for the authorize
@@ -111,7 +130,9 @@ pub async fn http_get_head(url: &str) -> (u16, Vec<(String, String)>) {
     use tokio::io::{AsyncReadExt, AsyncWriteExt};
     let rest = url.strip_prefix("http://").expect("http URL");
     let (authority, path) = rest.split_at(rest.find('/').unwrap_or(rest.len()));
-    let mut stream = tokio::net::TcpStream::connect(authority).await.expect("connect");
+    let mut stream = tokio::net::TcpStream::connect(authority)
+        .await
+        .expect("connect");
     let request = format!("GET {path} HTTP/1.1\r\nHost: {authority}\r\nConnection: close\r\n\r\n");
     stream.write_all(request.as_bytes()).await.expect("write");
     let mut buf = Vec::new();

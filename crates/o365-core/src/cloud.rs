@@ -85,7 +85,10 @@ mod tests {
         let dod = Cloud::of(Environment::Dod);
         assert_eq!(high.login_host, dod.login_host);
         assert_ne!(high.graph_host, dod.graph_host);
-        assert_eq!(dod.app_only_scope(), "https://dod-graph.microsoft.us/.default");
+        assert_eq!(
+            dod.app_only_scope(),
+            "https://dod-graph.microsoft.us/.default"
+        );
     }
 
     #[test]

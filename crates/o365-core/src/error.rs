@@ -105,13 +105,17 @@ impl Error {
     /// Graph's "no such item" for an id the user gave: the message names the parameter.
     pub fn for_parameter(self, parameter: &str, value: &str) -> Error {
         match self {
-            Error::Graph { status, code, message } if code == "ErrorItemNotFound" || code == "ErrorInvalidIdMalformed" => {
-                Error::Graph {
-                    status,
-                    message: format!("{parameter} '{value}' was not found in this mailbox ({message}). Run List Mail Folders for valid ids."),
-                    code,
-                }
-            }
+            Error::Graph {
+                status,
+                code,
+                message,
+            } if code == "ErrorItemNotFound" || code == "ErrorInvalidIdMalformed" => Error::Graph {
+                status,
+                message: format!(
+                    "{parameter} '{value}' was not found in this mailbox ({message}). Run List Mail Folders for valid ids."
+                ),
+                code,
+            },
             other => other,
         }
     }
@@ -148,7 +152,9 @@ fn graph_hint(code: &str) -> Option<&'static str> {
         "ErrorInvalidUser" | "MailboxNotEnabledForRESTAPI" | "ResourceNotFound" => {
             "Check the mailbox address: it must be an Exchange Online mailbox of this tenant."
         }
-        "ErrorItemNotFound" => "The id does not exist in this mailbox (a moved message gets a new id).",
+        "ErrorItemNotFound" => {
+            "The id does not exist in this mailbox (a moved message gets a new id)."
+        }
         "ErrorInvalidIdMalformed" => "The id is not a Graph id of this mailbox.",
         "InvalidAuthenticationToken" => {
             "The access token was refused even after a fresh one was fetched: check the Microsoft 365 Environment."
@@ -171,7 +177,10 @@ mod tests {
         let e = Error::from_graph_response(&resp);
         assert_eq!(e.status_code(), 404);
         assert_eq!(e.code(), Some("ErrorItemNotFound"));
-        assert!(e.user_message().starts_with("ErrorItemNotFound: The specified object"));
+        assert!(
+            e.user_message()
+                .starts_with("ErrorItemNotFound: The specified object")
+        );
     }
 
     #[test]

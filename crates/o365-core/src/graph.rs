@@ -51,7 +51,11 @@ impl<'a> Graph<'a> {
 
     /// Sends a request with a bearer token; on 401 InvalidAuthenticationToken gets a new
     /// token once and repeats. Error statuses become [`Error::Graph`].
-    pub fn send(&self, request: HttpRequest, idempotency: Idempotency) -> Result<HttpResponse, Error> {
+    pub fn send(
+        &self,
+        request: HttpRequest,
+        idempotency: Idempotency,
+    ) -> Result<HttpResponse, Error> {
         let token = self.tokens.access_token()?;
         let response = self.send_with(&request, &token, idempotency)?;
         let response = if response.status == 401 && is_invalid_token(&response) {
@@ -72,19 +76,37 @@ impl<'a> Graph<'a> {
         }
     }
 
-    fn send_with(&self, request: &HttpRequest, token: &str, idempotency: Idempotency) -> Result<HttpResponse, Error> {
+    fn send_with(
+        &self,
+        request: &HttpRequest,
+        token: &str,
+        idempotency: Idempotency,
+    ) -> Result<HttpResponse, Error> {
         let mut request = request.clone();
-        request.headers.push(("Authorization".into(), format!("Bearer {token}")));
+        request
+            .headers
+            .push(("Authorization".into(), format!("Bearer {token}")));
         self.policy.send(self.env, &request, idempotency)
     }
 
     pub fn get_json(&self, path_and_query: &str) -> Result<Value, Error> {
-        let response = self.send(HttpRequest::new("GET", self.url(path_and_query)), Idempotency::Idempotent)?;
+        let response = self.send(
+            HttpRequest::new("GET", self.url(path_and_query)),
+            Idempotency::Idempotent,
+        )?;
         parse_json(&response)
     }
 
-    pub fn post_json(&self, path: &str, body: &Value, idempotency: Idempotency) -> Result<Value, Error> {
-        let response = self.send(HttpRequest::new("POST", self.url(path)).json_body(body), idempotency)?;
+    pub fn post_json(
+        &self,
+        path: &str,
+        body: &Value,
+        idempotency: Idempotency,
+    ) -> Result<Value, Error> {
+        let response = self.send(
+            HttpRequest::new("POST", self.url(path)).json_body(body),
+            idempotency,
+        )?;
         parse_json(&response)
     }
 
@@ -95,12 +117,14 @@ impl<'a> Graph<'a> {
         let mut items = Vec::new();
         let mut url = self.url(path_and_query);
         for _ in 0..MAX_PAGES {
-            let response = self.send(HttpRequest::new("GET", url.clone()), Idempotency::Idempotent)?;
+            let response = self.send(
+                HttpRequest::new("GET", url.clone()),
+                Idempotency::Idempotent,
+            )?;
             let page = parse_json(&response)?;
-            let values = page
-                .get("value")
-                .and_then(Value::as_array)
-                .ok_or_else(|| Error::Protocol("A Graph collection came back without a value array.".into()))?;
+            let values = page.get("value").and_then(Value::as_array).ok_or_else(|| {
+                Error::Protocol("A Graph collection came back without a value array.".into())
+            })?;
             items.extend(values.iter().take(max_items - items.len()).cloned());
             if items.len() >= max_items {
                 return Ok(items);
@@ -161,14 +185,20 @@ mod tests {
     }
 
     fn token(n: u32) -> Result<HttpResponse, crate::http::TransportError> {
-        json_response(200, json!({"access_token": format!("at-{n}"), "expires_in": 3600}))
+        json_response(
+            200,
+            json!({"access_token": format!("at-{n}"), "expires_in": 3600}),
+        )
     }
 
     #[test]
     fn refreshes_once_on_invalid_token() {
         let env = FakeEnv::new(vec![
             token(1),
-            json_response(401, json!({"error":{"code":"InvalidAuthenticationToken","message":"expired"}})),
+            json_response(
+                401,
+                json!({"error":{"code":"InvalidAuthenticationToken","message":"expired"}}),
+            ),
             token(2),
             json_response(200, json!({"id":"x"})),
         ]);
@@ -177,41 +207,71 @@ mod tests {
         assert_eq!(g.get_json("me").unwrap(), json!({"id":"x"}));
         let sent = env.sent();
         assert_eq!(sent.len(), 4);
-        assert!(sent[3].headers.contains(&("Authorization".into(), "Bearer at-2".into())));
+        assert!(
+            sent[3]
+                .headers
+                .contains(&("Authorization".into(), "Bearer at-2".into()))
+        );
     }
 
     #[test]
     fn second_401_is_reported_not_looped() {
-        let unauthorized = || json_response(401, json!({"error":{"code":"InvalidAuthenticationToken","message":"bad aud"}}));
+        let unauthorized = || {
+            json_response(
+                401,
+                json!({"error":{"code":"InvalidAuthenticationToken","message":"bad aud"}}),
+            )
+        };
         let env = FakeEnv::new(vec![token(1), unauthorized(), token(2), unauthorized()]);
         let c = conn();
-        let err = Graph::new(&env, &c, RetryPolicy::default()).get_json("me").unwrap_err();
+        let err = Graph::new(&env, &c, RetryPolicy::default())
+            .get_json("me")
+            .unwrap_err();
         assert_eq!(err.status_code(), 401);
         assert_eq!(env.sent().len(), 4);
-        assert!(env.tokens.borrow().is_empty(), "a token refused twice is not kept");
+        assert!(
+            env.tokens.borrow().is_empty(),
+            "a token refused twice is not kept"
+        );
     }
 
     #[test]
     fn pages_are_followed_and_capped() {
         let env = FakeEnv::new(vec![
             token(1),
-            json_response(200, json!({"value":[1,2],"@odata.nextLink":"https://graph.microsoft.com/v1.0/me/mailFolders?%24skip=2"})),
-            json_response(200, json!({"value":[3,4],"@odata.nextLink":"https://graph.microsoft.com/v1.0/me/mailFolders?%24skip=4"})),
+            json_response(
+                200,
+                json!({"value":[1,2],"@odata.nextLink":"https://graph.microsoft.com/v1.0/me/mailFolders?%24skip=2"}),
+            ),
+            json_response(
+                200,
+                json!({"value":[3,4],"@odata.nextLink":"https://graph.microsoft.com/v1.0/me/mailFolders?%24skip=4"}),
+            ),
         ]);
         let c = conn();
-        let items = Graph::new(&env, &c, RetryPolicy::default()).get_all("me/mailFolders", 3).unwrap();
+        let items = Graph::new(&env, &c, RetryPolicy::default())
+            .get_all("me/mailFolders", 3)
+            .unwrap();
         assert_eq!(items, vec![json!(1), json!(2), json!(3)]);
-        assert_eq!(env.sent()[2].url, "https://graph.microsoft.com/v1.0/me/mailFolders?%24skip=2");
+        assert_eq!(
+            env.sent()[2].url,
+            "https://graph.microsoft.com/v1.0/me/mailFolders?%24skip=2"
+        );
     }
 
     #[test]
     fn next_link_to_another_host_is_refused() {
         let env = FakeEnv::new(vec![
             token(1),
-            json_response(200, json!({"value":[1],"@odata.nextLink":"https://evil.example/v1.0/x"})),
+            json_response(
+                200,
+                json!({"value":[1],"@odata.nextLink":"https://evil.example/v1.0/x"}),
+            ),
         ]);
         let c = conn();
-        let err = Graph::new(&env, &c, RetryPolicy::default()).get_all("me/mailFolders", 10).unwrap_err();
+        let err = Graph::new(&env, &c, RetryPolicy::default())
+            .get_all("me/mailFolders", 10)
+            .unwrap_err();
         assert!(err.to_string().contains("evil.example"), "{err}");
         assert_eq!(env.sent().len(), 2);
     }

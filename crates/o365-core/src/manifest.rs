@@ -45,7 +45,12 @@ pub struct CommandInfo {
 pub const PLUGIN_NAME: &str = "Office 365";
 pub const PLUGIN_VERSION: &str = env!("CARGO_PKG_VERSION");
 
-const fn param(name: &'static str, label: &'static str, param_type: ParamType, required: bool) -> Parameter {
+const fn param(
+    name: &'static str,
+    label: &'static str,
+    param_type: ParamType,
+    required: bool,
+) -> Parameter {
     Parameter {
         name,
         label,
@@ -152,9 +157,21 @@ mod tests {
     fn names_are_unique_kebab_case() {
         let cmds = commands();
         for c in &cmds {
-            assert!(c.name.chars().all(|ch| ch.is_ascii_lowercase() || ch == '-'), "{}", c.name);
+            assert!(
+                c.name
+                    .chars()
+                    .all(|ch| ch.is_ascii_lowercase() || ch == '-'),
+                "{}",
+                c.name
+            );
             for p in &c.parameters {
-                assert!(p.name.chars().all(|ch| ch.is_ascii_lowercase() || ch == '-'), "{}", p.name);
+                assert!(
+                    p.name
+                        .chars()
+                        .all(|ch| ch.is_ascii_lowercase() || ch == '-'),
+                    "{}",
+                    p.name
+                );
             }
         }
         let mut names: Vec<_> = cmds.iter().map(|c| c.name).collect();

@@ -153,7 +153,11 @@ impl CommandResult {
     }
 
     /// A failed result with one error.
-    pub fn failed(failure_indicator: impl Into<String>, status_code: u16, message: impl Into<String>) -> Self {
+    pub fn failed(
+        failure_indicator: impl Into<String>,
+        status_code: u16,
+        message: impl Into<String>,
+    ) -> Self {
         let mut r = CommandResult::new(Status::Failed);
         r.errors.push(CommandError {
             failure_indicator: failure_indicator.into(),

@@ -14,8 +14,17 @@ fn implied_by(needed: &str) -> &'static [&'static str] {
             "Directory.Read.All",
             "Directory.ReadWrite.All",
         ],
-        "user.readbasic.all" => &["User.Read.All", "User.ReadWrite.All", "Directory.Read.All", "Directory.ReadWrite.All"],
-        "user.read.all" => &["User.ReadWrite.All", "Directory.Read.All", "Directory.ReadWrite.All"],
+        "user.readbasic.all" => &[
+            "User.Read.All",
+            "User.ReadWrite.All",
+            "Directory.Read.All",
+            "Directory.ReadWrite.All",
+        ],
+        "user.read.all" => &[
+            "User.ReadWrite.All",
+            "Directory.Read.All",
+            "Directory.ReadWrite.All",
+        ],
         "user.readwrite.all" | "directory.read.all" => &["Directory.ReadWrite.All"],
         _ => &[],
     }
@@ -24,7 +33,8 @@ fn implied_by(needed: &str) -> &'static [&'static str] {
 /// Whether the granted permissions cover `needed` (names compare case-insensitively).
 pub fn satisfies(granted: &[String], needed: &str) -> bool {
     granted.iter().any(|g| {
-        g.eq_ignore_ascii_case(needed) || implied_by(needed).iter().any(|i| g.eq_ignore_ascii_case(i))
+        g.eq_ignore_ascii_case(needed)
+            || implied_by(needed).iter().any(|i| g.eq_ignore_ascii_case(i))
     })
 }
 
@@ -55,6 +65,9 @@ mod tests {
 
     #[test]
     fn missing_lists_only_uncovered() {
-        assert_eq!(missing(&g(&["Mail.Read"]), &["Mail.ReadBasic", "Mail.Send"]), vec!["Mail.Send"]);
+        assert_eq!(
+            missing(&g(&["Mail.Read"]), &["Mail.ReadBasic", "Mail.Send"]),
+            vec!["Mail.Send"]
+        );
     }
 }

@@ -65,7 +65,12 @@ impl RetryPolicy {
     /// Sends `request`, retrying as the policy allows. A 4xx/5xx that is not retried (or
     /// whose retries ran out) comes back as a response for the caller to interpret, except
     /// throttling, which becomes [`Error::Throttled`].
-    pub fn send(&self, env: &dyn Env, request: &HttpRequest, idempotency: Idempotency) -> Result<HttpResponse, Error> {
+    pub fn send(
+        &self,
+        env: &dyn Env,
+        request: &HttpRequest,
+        idempotency: Idempotency,
+    ) -> Result<HttpResponse, Error> {
         let mut waited = Duration::ZERO;
         let mut attempt = 1;
         loop {
@@ -119,7 +124,10 @@ impl RetryPolicy {
                     }
                     env.log(
                         LogLevel::Warn,
-                        &format!("no response from {} ({message}); retrying", host_of(&request.url)),
+                        &format!(
+                            "no response from {} ({message}); retrying",
+                            host_of(&request.url)
+                        ),
                     );
                     wait
                 }
@@ -173,7 +181,10 @@ mod tests {
 
     #[test]
     fn fractional_retry_after_is_read() {
-        assert_eq!(retry_after(&resp(429, Some("2.128"))), Some(Duration::from_millis(2128)));
+        assert_eq!(
+            retry_after(&resp(429, Some("2.128"))),
+            Some(Duration::from_millis(2128))
+        );
         assert_eq!(retry_after(&resp(429, Some("soon"))), None);
     }
 
@@ -187,29 +198,51 @@ mod tests {
 
     #[test]
     fn retry_after_is_honoured_then_success() {
-        let env = FakeEnv::new(vec![Ok(resp(429, Some("3"))), Ok(resp(503, Some("1.5"))), Ok(resp(200, None))]);
+        let env = FakeEnv::new(vec![
+            Ok(resp(429, Some("3"))),
+            Ok(resp(503, Some("1.5"))),
+            Ok(resp(200, None)),
+        ]);
         let r = RetryPolicy::default()
-            .send(&env, &HttpRequest::new("GET", "https://graph.microsoft.com/v1.0/me"), Idempotency::Idempotent)
+            .send(
+                &env,
+                &HttpRequest::new("GET", "https://graph.microsoft.com/v1.0/me"),
+                Idempotency::Idempotent,
+            )
             .unwrap();
         assert_eq!(r.status, 200);
-        assert_eq!(env.slept(), vec![Duration::from_secs(3), Duration::from_millis(1500)]);
+        assert_eq!(
+            env.slept(),
+            vec![Duration::from_secs(3), Duration::from_millis(1500)]
+        );
     }
 
     #[test]
     fn gives_up_at_the_attempt_bound() {
         let env = FakeEnv::new(vec![Ok(resp(429, Some("0"))); 10]);
         let err = RetryPolicy::default()
-            .send(&env, &HttpRequest::new("GET", "https://graph.microsoft.com/v1.0/me"), Idempotency::Idempotent)
+            .send(
+                &env,
+                &HttpRequest::new("GET", "https://graph.microsoft.com/v1.0/me"),
+                Idempotency::Idempotent,
+            )
             .unwrap_err();
         assert_eq!(env.sent().len(), 5);
-        assert!(matches!(err, Error::Throttled { status: 429, .. }), "{err:?}");
+        assert!(
+            matches!(err, Error::Throttled { status: 429, .. }),
+            "{err:?}"
+        );
     }
 
     #[test]
     fn gives_up_when_retry_after_exceeds_budget() {
         let env = FakeEnv::new(vec![Ok(resp(429, Some("120")))]);
         let err = RetryPolicy::default()
-            .send(&env, &HttpRequest::new("GET", "https://graph.microsoft.com/v1.0/me"), Idempotency::Idempotent)
+            .send(
+                &env,
+                &HttpRequest::new("GET", "https://graph.microsoft.com/v1.0/me"),
+                Idempotency::Idempotent,
+            )
             .unwrap_err();
         assert!(err.to_string().contains("retry budget"), "{err}");
         assert!(env.slept().is_empty());
@@ -217,9 +250,16 @@ mod tests {
 
     #[test]
     fn non_idempotent_request_is_not_repeated_after_reset() {
-        let env = FakeEnv::new(vec![Err(TransportError::Network("reset".into())), Ok(resp(201, None))]);
+        let env = FakeEnv::new(vec![
+            Err(TransportError::Network("reset".into())),
+            Ok(resp(201, None)),
+        ]);
         let err = RetryPolicy::default()
-            .send(&env, &HttpRequest::new("POST", "https://graph.microsoft.com/v1.0/me/sendMail"), Idempotency::NotIdempotent)
+            .send(
+                &env,
+                &HttpRequest::new("POST", "https://graph.microsoft.com/v1.0/me/sendMail"),
+                Idempotency::NotIdempotent,
+            )
             .unwrap_err();
         assert_eq!(env.sent().len(), 1);
         assert!(matches!(err, Error::Network(_)));
@@ -227,9 +267,16 @@ mod tests {
 
     #[test]
     fn idempotent_request_is_repeated_after_reset() {
-        let env = FakeEnv::new(vec![Err(TransportError::Network("reset".into())), Ok(resp(200, None))]);
+        let env = FakeEnv::new(vec![
+            Err(TransportError::Network("reset".into())),
+            Ok(resp(200, None)),
+        ]);
         let r = RetryPolicy::default()
-            .send(&env, &HttpRequest::new("GET", "https://graph.microsoft.com/v1.0/me"), Idempotency::Idempotent)
+            .send(
+                &env,
+                &HttpRequest::new("GET", "https://graph.microsoft.com/v1.0/me"),
+                Idempotency::Idempotent,
+            )
             .unwrap();
         assert_eq!(r.status, 200);
         assert_eq!(env.sent().len(), 2);

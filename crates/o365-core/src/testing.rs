@@ -76,7 +76,9 @@ impl Env for FakeEnv {
         self.refresh_tokens.borrow().get(key).cloned()
     }
     fn refresh_token_put(&self, key: &str, refresh_token: &str) {
-        self.refresh_tokens.borrow_mut().insert(key.into(), refresh_token.into());
+        self.refresh_tokens
+            .borrow_mut()
+            .insert(key.into(), refresh_token.into());
     }
     fn log(&self, _level: LogLevel, _message: &str) {}
     fn progress(&self, _done: u32, _total: u32, _message: &str) {}

@@ -43,10 +43,15 @@ fn tenant(value: &str) -> Result<(), Error> {
     if ["common", "organizations", "consumers"].contains(&t.to_ascii_lowercase().as_str()) {
         return Err(Error::input(
             "Tenant ID",
-            format!("'{t}' is not a tenant: use the Directory (tenant) ID or a verified domain of the tenant."),
+            format!(
+                "'{t}' is not a tenant: use the Directory (tenant) ID or a verified domain of the tenant."
+            ),
         ));
     }
-    if !t.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '.') {
+    if !t
+        .chars()
+        .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '.')
+    {
         return Err(Error::input(
             "Tenant ID",
             "must be the tenant's GUID or a verified domain (letters, digits, '-' and '.').",
@@ -87,7 +92,11 @@ pub fn connection_for_authorize(conn: &Connection) -> Result<(), Error> {
                 "must be an https URL (http is allowed only for localhost), exactly as registered under the app's Redirect URIs.",
             ));
         }
-        if !g.scope.split_whitespace().any(|s| s.eq_ignore_ascii_case("offline_access")) {
+        if !g
+            .scope
+            .split_whitespace()
+            .any(|s| s.eq_ignore_ascii_case("offline_access"))
+        {
             return Err(Error::input(
                 "Scope",
                 "must include offline_access, otherwise no refresh token is issued (e.g. offline_access https://graph.microsoft.com/Mail.ReadWrite).",
@@ -100,7 +109,10 @@ pub fn connection_for_authorize(conn: &Connection) -> Result<(), Error> {
 /// A mailbox: an SMTP address, a UPN or a user object id.
 pub fn mailbox_address(label: &str, value: &str) -> Result<String, Error> {
     let v = value.trim();
-    if v.is_empty() || v.chars().any(|c| c.is_whitespace() || c.is_control() || c == '/' || c == '?') {
+    if v.is_empty()
+        || v.chars()
+            .any(|c| c.is_whitespace() || c.is_control() || c == '/' || c == '?')
+    {
         return Err(Error::input(
             label,
             format!("'{v}' is not an email address, user principal name or user id."),
@@ -111,13 +123,18 @@ pub fn mailbox_address(label: &str, value: &str) -> Result<String, Error> {
 
 /// Graph ids are long base64-ish strings (`A-Z a-z 0-9 + / = - _`).
 fn looks_like_graph_id(v: &str) -> bool {
-    v.len() >= 16 && v.chars().all(|c| c.is_ascii_alphanumeric() || "+/=-_".contains(c))
+    v.len() >= 16
+        && v.chars()
+            .all(|c| c.is_ascii_alphanumeric() || "+/=-_".contains(c))
 }
 
 /// A folder given by id or well-known name. Anything else fails here, without HTTP.
 pub fn folder_ref(label: &str, value: &str) -> Result<String, Error> {
     let v = value.trim();
-    if let Some(name) = WELL_KNOWN_FOLDERS.iter().find(|n| n.eq_ignore_ascii_case(v)) {
+    if let Some(name) = WELL_KNOWN_FOLDERS
+        .iter()
+        .find(|n| n.eq_ignore_ascii_case(v))
+    {
         return Ok(name.to_string());
     }
     if looks_like_graph_id(v) {
@@ -158,14 +175,24 @@ mod tests {
     #[test]
     fn well_known_names_match_any_case() {
         assert_eq!(folder_ref("Parent Folder ID", "Inbox").unwrap(), "inbox");
-        assert_eq!(folder_ref("Parent Folder ID", "AQMkADYAAAIBDAAAAA==").unwrap(), "AQMkADYAAAIBDAAAAA==");
+        assert_eq!(
+            folder_ref("Parent Folder ID", "AQMkADYAAAIBDAAAAA==").unwrap(),
+            "AQMkADYAAAIBDAAAAA=="
+        );
     }
 
     #[test]
     fn a_typo_gets_a_suggestion() {
-        let e = folder_ref("Parent Folder ID", "Inbxo").unwrap_err().to_string();
-        assert!(e.starts_with("Parent Folder ID:") && e.contains("'inbox'"), "{e}");
-        let e = folder_ref("Parent Folder ID", "Junk Email").unwrap_err().to_string();
+        let e = folder_ref("Parent Folder ID", "Inbxo")
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.starts_with("Parent Folder ID:") && e.contains("'inbox'"),
+            "{e}"
+        );
+        let e = folder_ref("Parent Folder ID", "Junk Email")
+            .unwrap_err()
+            .to_string();
         assert!(e.contains("'junkemail'"), "{e}");
     }
 
@@ -175,7 +202,12 @@ mod tests {
         assert!(tenant("contoso.example").is_ok());
         assert!(tenant("common").is_err());
         assert!(tenant("a b").is_err());
-        assert!(tenant(" ").unwrap_err().to_string().starts_with("Tenant ID:"));
+        assert!(
+            tenant(" ")
+                .unwrap_err()
+                .to_string()
+                .starts_with("Tenant ID:")
+        );
     }
 
     #[test]

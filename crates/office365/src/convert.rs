@@ -4,7 +4,9 @@ use o365_core::error::Error;
 use o365_core::manifest as core_manifest;
 use o365_core::model as core;
 
-use crate::soar::office365::manifest::{CommandInfo, ParamType, Parameter, Permissions, PluginManifest};
+use crate::soar::office365::manifest::{
+    CommandInfo, ParamType, Parameter, Permissions, PluginManifest,
+};
 use crate::soar::office365::types::{
     CommandError, CommandResult, Connection, Environment, Grant, Status, StoredFile,
 };
@@ -19,18 +21,22 @@ pub fn connection(c: Connection) -> core::Connection {
         },
         tenant_id: c.tenant_id,
         grant: match c.grant {
-            Grant::ClientCredentials(g) => core::Grant::ClientCredentials(core::ClientCredentials {
-                client_id: g.client_id,
-                client_secret: g.client_secret,
-            }),
-            Grant::AuthorizationCode(g) => core::Grant::AuthorizationCode(core::AuthorizationCode {
-                client_id: g.client_id,
-                client_secret: g.client_secret,
-                scope: g.scope,
-                callback_url: g.callback_url,
-                authorization_code: g.authorization_code,
-                refresh_token: g.refresh_token,
-            }),
+            Grant::ClientCredentials(g) => {
+                core::Grant::ClientCredentials(core::ClientCredentials {
+                    client_id: g.client_id,
+                    client_secret: g.client_secret,
+                })
+            }
+            Grant::AuthorizationCode(g) => {
+                core::Grant::AuthorizationCode(core::AuthorizationCode {
+                    client_id: g.client_id,
+                    client_secret: g.client_secret,
+                    scope: g.scope,
+                    callback_url: g.callback_url,
+                    authorization_code: g.authorization_code,
+                    refresh_token: g.refresh_token,
+                })
+            }
         },
         api_version: c.api_version,
     }
@@ -83,7 +89,10 @@ pub fn manifest() -> PluginManifest {
     PluginManifest {
         name: core_manifest::PLUGIN_NAME.to_string(),
         version: core_manifest::PLUGIN_VERSION.to_string(),
-        commands: core_manifest::commands().into_iter().map(command_info).collect(),
+        commands: core_manifest::commands()
+            .into_iter()
+            .map(command_info)
+            .collect(),
     }
 }
 

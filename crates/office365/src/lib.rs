@@ -37,14 +37,22 @@ impl exports::soar::office365::connection_actions::Guest for Component {
             .map_err(|e| convert::action_error("Get Authorization", &e, &conn))
     }
 
-    fn get_refresh_token(connection: Connection, code_verifier: Option<String>) -> Result<RefreshTokenGrant, CommandError> {
+    fn get_refresh_token(
+        connection: Connection,
+        code_verifier: Option<String>,
+    ) -> Result<RefreshTokenGrant, CommandError> {
         let conn = convert::connection(connection);
-        auth::get_refresh_token(&wasi_env::WasiEnv, &conn, code_verifier.as_deref(), RetryPolicy::default())
-            .map(|g| RefreshTokenGrant {
-                refresh_token: g.refresh_token,
-                granted_scope: g.granted_scope,
-            })
-            .map_err(|e| convert::action_error("Get Refresh Token", &e, &conn))
+        auth::get_refresh_token(
+            &wasi_env::WasiEnv,
+            &conn,
+            code_verifier.as_deref(),
+            RetryPolicy::default(),
+        )
+        .map(|g| RefreshTokenGrant {
+            refresh_token: g.refresh_token,
+            granted_scope: g.granted_scope,
+        })
+        .map_err(|e| convert::action_error("Get Refresh Token", &e, &conn))
     }
 }
 
@@ -61,7 +69,11 @@ impl exports::soar::office365::commands::Guest for Component {
             include_hidden_folders: input.include_hidden_folders,
             parent_folder_id: input.parent_folder_id,
         };
-        convert::result(list_mail_folders::list_mail_folders(&wasi_env::WasiEnv, &conn, &input))
+        convert::result(list_mail_folders::list_mail_folders(
+            &wasi_env::WasiEnv,
+            &conn,
+            &input,
+        ))
     }
 
     fn create_mail_folder(connection: Connection, input: CreateMailFolderInput) -> CommandResult {
@@ -72,7 +84,11 @@ impl exports::soar::office365::commands::Guest for Component {
             new_folder_name: input.new_folder_name,
             is_hidden: input.is_hidden,
         };
-        convert::result(create_mail_folder::create_mail_folder(&wasi_env::WasiEnv, &conn, &input))
+        convert::result(create_mail_folder::create_mail_folder(
+            &wasi_env::WasiEnv,
+            &conn,
+            &input,
+        ))
     }
 }
 

@@ -9,7 +9,9 @@ use o365_core::http::{HttpRequest, HttpResponse, TransportError};
 use crate::soar::office365::{file_store, log, token_cache};
 use crate::wasi::clocks::{monotonic_clock, wall_clock};
 use crate::wasi::http::outgoing_handler;
-use crate::wasi::http::types::{ErrorCode, Fields, IncomingBody, Method, OutgoingBody, OutgoingRequest, RequestOptions, Scheme};
+use crate::wasi::http::types::{
+    ErrorCode, Fields, IncomingBody, Method, OutgoingBody, OutgoingRequest, RequestOptions, Scheme,
+};
 use crate::wasi::io::streams::StreamError;
 use crate::wasi::random::random;
 
@@ -78,10 +80,17 @@ fn send(request: &HttpRequest) -> Result<HttpResponse, TransportError> {
             .map_err(|e| TransportError::Network(format!("header {name}: {e:?}")))?;
     }
     let outgoing = OutgoingRequest::new(headers);
-    let invalid = |what: &str| TransportError::Network(format!("invalid {what} in {}", request.url));
-    outgoing.set_method(&method(&request.method)).map_err(|()| invalid("method"))?;
-    outgoing.set_scheme(Some(&target.scheme)).map_err(|()| invalid("scheme"))?;
-    outgoing.set_authority(Some(target.authority)).map_err(|()| invalid("host"))?;
+    let invalid =
+        |what: &str| TransportError::Network(format!("invalid {what} in {}", request.url));
+    outgoing
+        .set_method(&method(&request.method))
+        .map_err(|()| invalid("method"))?;
+    outgoing
+        .set_scheme(Some(&target.scheme))
+        .map_err(|()| invalid("scheme"))?;
+    outgoing
+        .set_authority(Some(target.authority))
+        .map_err(|()| invalid("host"))?;
     outgoing
         .set_path_with_query(Some(target.path_and_query))
         .map_err(|()| invalid("path"))?;
@@ -92,7 +101,8 @@ fn send(request: &HttpRequest) -> Result<HttpResponse, TransportError> {
     let _ = options.set_connect_timeout(Some(nanos(CONNECT_TIMEOUT)));
     let _ = options.set_first_byte_timeout(Some(nanos(FIRST_BYTE_TIMEOUT)));
     let _ = options.set_between_bytes_timeout(Some(nanos(BETWEEN_BYTES_TIMEOUT)));
-    let future = outgoing_handler::handle(outgoing, Some(options)).map_err(|e| transport_error(e, target.authority))?;
+    let future = outgoing_handler::handle(outgoing, Some(options))
+        .map_err(|e| transport_error(e, target.authority))?;
 
     {
         let stream = body.write().map_err(|()| invalid("body stream"))?;
@@ -130,7 +140,10 @@ fn send(request: &HttpRequest) -> Result<HttpResponse, TransportError> {
                 Ok(chunk) => bytes.extend_from_slice(&chunk),
                 Err(StreamError::Closed) => break,
                 Err(StreamError::LastOperationFailed(e)) => {
-                    return Err(TransportError::Network(format!("reading the response: {}", e.to_debug_string())));
+                    return Err(TransportError::Network(format!(
+                        "reading the response: {}",
+                        e.to_debug_string()
+                    )));
                 }
             }
             if bytes.len() > MAX_RESPONSE_BYTES {
@@ -142,7 +155,11 @@ fn send(request: &HttpRequest) -> Result<HttpResponse, TransportError> {
         }
     }
     let _ = IncomingBody::finish(incoming);
-    Ok(HttpResponse { status, headers, body: bytes })
+    Ok(HttpResponse {
+        status,
+        headers,
+        body: bytes,
+    })
 }
 
 impl Env for WasiEnv {

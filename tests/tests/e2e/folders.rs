@@ -5,7 +5,9 @@ use o365_tests::{Fixture, error_message, error_status, json};
 #[tokio::test]
 async fn delegated_lists_the_signed_in_users_top_level_folders() {
     let f = Fixture::new().await;
-    let out = f.run(&f.demo("demo-delegated"), "list-mail-folders", json!({})).await;
+    let out = f
+        .run(&f.demo("demo-delegated"), "list-mail-folders", json!({}))
+        .await;
     assert_eq!(out.status(), "successful", "{:#}", out.result);
     let names: Vec<&str> = out.result["raw-data"]["value"]
         .as_array()
@@ -20,8 +22,14 @@ async fn delegated_lists_the_signed_in_users_top_level_folders() {
         .filter(|x| x["isHidden"] == false && x["parentFolderId"] == root_id(&f))
         .count();
     assert_eq!(names.len(), expected_visible);
-    assert!(names.contains(&"Inbox") && names.contains(&"Escalations"), "{names:?}");
-    assert!(!names.contains(&"Quarantine Review"), "hidden folder listed without the option");
+    assert!(
+        names.contains(&"Inbox") && names.contains(&"Escalations"),
+        "{names:?}"
+    );
+    assert!(
+        !names.contains(&"Quarantine Review"),
+        "hidden folder listed without the option"
+    );
     assert_eq!(out.result["key-fields"]["folder-count"], json!(names.len()));
     // Delegated without an address goes to /me.
     assert!(f.requests_to("/v1.0/me/mailFolders") >= 1);
@@ -40,7 +48,13 @@ fn root_id(f: &Fixture) -> serde_json::Value {
 async fn hidden_folders_only_with_the_option() {
     let f = Fixture::new().await;
     let conn = f.demo("demo-delegated");
-    let out = f.run(&conn, "list-mail-folders", json!({"Include Hidden Folders": "True"})).await;
+    let out = f
+        .run(
+            &conn,
+            "list-mail-folders",
+            json!({"Include Hidden Folders": "True"}),
+        )
+        .await;
     assert_eq!(out.status(), "successful", "{:#}", out.result);
     let hidden: Vec<_> = out.result["raw-data"]["value"]
         .as_array()
@@ -50,7 +64,14 @@ async fn hidden_folders_only_with_the_option() {
         .map(|x| x["displayName"].clone())
         .collect();
     assert_eq!(hidden, vec![json!("Quarantine Review")]);
-    let query = f.sim.requests().iter().find(|r| r.path.ends_with("/mailFolders")).unwrap().query.clone();
+    let query = f
+        .sim
+        .requests()
+        .iter()
+        .find(|r| r.path.ends_with("/mailFolders"))
+        .unwrap()
+        .query
+        .clone();
     assert!(query.contains("includeHiddenFolders=true"), "{query}");
 }
 
@@ -58,10 +79,19 @@ async fn hidden_folders_only_with_the_option() {
 async fn parent_folder_by_well_known_name() {
     let f = Fixture::new().await;
     let out = f
-        .run(&f.demo("demo-delegated"), "list-mail-folders", json!({"parent-folder-id": "Inbox"}))
+        .run(
+            &f.demo("demo-delegated"),
+            "list-mail-folders",
+            json!({"parent-folder-id": "Inbox"}),
+        )
         .await;
     assert_eq!(out.status(), "successful", "{:#}", out.result);
-    let names: Vec<_> = out.result["raw-data"]["value"].as_array().unwrap().iter().map(|x| x["displayName"].clone()).collect();
+    let names: Vec<_> = out.result["raw-data"]["value"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|x| x["displayName"].clone())
+        .collect();
     assert_eq!(names, vec![json!("Phishing")]);
     assert_eq!(f.requests_to("/mailFolders/inbox/childFolders"), 1);
 }
@@ -79,12 +109,31 @@ async fn app_only_lists_several_mailboxes_with_partial_success() {
     assert_eq!(out.status(), "partially-successful", "{:#}", out.result);
     let errors = out.result["errors"].as_array().unwrap();
     assert_eq!(errors.len(), 1);
-    assert!(errors[0]["failure-indicator"].as_str().unwrap().contains("nobody@contoso.example"));
-    assert!(errors[0]["message"].as_str().unwrap().contains("ErrorInvalidUser"), "{:#}", errors[0]);
+    assert!(
+        errors[0]["failure-indicator"]
+            .as_str()
+            .unwrap()
+            .contains("nobody@contoso.example")
+    );
+    assert!(
+        errors[0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("ErrorInvalidUser"),
+        "{:#}",
+        errors[0]
+    );
     // The duplicate (different case) was listed once.
-    assert_eq!(f.requests_to("/users/alex.wilber@contoso.example/mailFolders"), 1);
-    let mailboxes: std::collections::BTreeSet<String> =
-        out.result["raw-data"]["value"].as_array().unwrap().iter().map(|x| x["mailbox"].to_string()).collect();
+    assert_eq!(
+        f.requests_to("/users/alex.wilber@contoso.example/mailFolders"),
+        1
+    );
+    let mailboxes: std::collections::BTreeSet<String> = out.result["raw-data"]["value"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|x| x["mailbox"].to_string())
+        .collect();
     assert_eq!(mailboxes.len(), 1);
 }
 
@@ -105,13 +154,27 @@ async fn paging_follows_next_link_across_pages() {
     }
     f.sim.clear_requests();
     let out = f
-        .run(&conn, "list-mail-folders", json!({"email-addresses": "megan.bowen@contoso.example", "parent-folder-id": "inbox"}))
+        .run(
+            &conn,
+            "list-mail-folders",
+            json!({"email-addresses": "megan.bowen@contoso.example", "parent-folder-id": "inbox"}),
+        )
         .await;
     assert_eq!(out.status(), "successful", "{:#}", out.result);
     assert_eq!(out.result["key-fields"]["folder-count"], json!(106)); // + Phishing
     assert_eq!(f.requests_to("/childFolders"), 2, "two pages");
-    let second = f.sim.requests().into_iter().filter(|r| r.path.contains("/childFolders")).nth(1).unwrap();
-    assert!(second.query.contains("skip"), "the nextLink was followed as given: {}", second.query);
+    let second = f
+        .sim
+        .requests()
+        .into_iter()
+        .filter(|r| r.path.contains("/childFolders"))
+        .nth(1)
+        .unwrap();
+    assert!(
+        second.query.contains("skip"),
+        "the nextLink was followed as given: {}",
+        second.query
+    );
 }
 
 #[tokio::test]
@@ -125,14 +188,36 @@ async fn create_folder_hidden_under_a_parent() {
         )
         .await;
     assert_eq!(out.status(), "successful", "{:#}", out.result);
-    let id = out.result["key-fields"]["folder-id"].as_str().unwrap().to_string();
-    let stored = f.sim.folders_of("adele.vance@contoso.example").into_iter().find(|x| x["id"] == id.as_str()).unwrap();
+    let id = out.result["key-fields"]["folder-id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let stored = f
+        .sim
+        .folders_of("adele.vance@contoso.example")
+        .into_iter()
+        .find(|x| x["id"] == id.as_str())
+        .unwrap();
     assert_eq!(stored["displayName"], "IR-2031");
     assert_eq!(stored["isHidden"], true);
-    let archive = f.sim.folders_of("adele.vance@contoso.example").into_iter().find(|x| x["displayName"] == "Archive").unwrap();
+    let archive = f
+        .sim
+        .folders_of("adele.vance@contoso.example")
+        .into_iter()
+        .find(|x| x["displayName"] == "Archive")
+        .unwrap();
     assert_eq!(stored["parentFolderId"], archive["id"]);
-    let body = &f.sim.requests().into_iter().find(|r| r.method == "POST" && r.path.contains("childFolders")).unwrap().body;
-    assert_eq!(serde_json::from_str::<serde_json::Value>(body).unwrap(), json!({"displayName": "IR-2031", "isHidden": true}));
+    let body = &f
+        .sim
+        .requests()
+        .into_iter()
+        .find(|r| r.method == "POST" && r.path.contains("childFolders"))
+        .unwrap()
+        .body;
+    assert_eq!(
+        serde_json::from_str::<serde_json::Value>(body).unwrap(),
+        json!({"displayName": "IR-2031", "isHidden": true})
+    );
 }
 
 #[tokio::test]
@@ -149,7 +234,11 @@ async fn create_folder_under_a_folder_id_with_slashes_and_pluses() {
         .expect("a folder id with / and +");
     let parent_id = parent["id"].as_str().unwrap();
     let out = f
-        .run(&f.demo("demo-delegated"), "create-mail-folder", json!({"destination-mail-folder-id": parent_id, "new-folder-name": "triage"}))
+        .run(
+            &f.demo("demo-delegated"),
+            "create-mail-folder",
+            json!({"destination-mail-folder-id": parent_id, "new-folder-name": "triage"}),
+        )
         .await;
     assert_eq!(out.status(), "successful", "{:#}", out.result);
     assert_eq!(out.result["key-fields"]["parent-folder-id"], parent["id"]);
@@ -159,11 +248,24 @@ async fn create_folder_under_a_folder_id_with_slashes_and_pluses() {
 async fn duplicate_folder_is_reported_with_graphs_code() {
     let f = Fixture::new().await;
     let conn = f.demo("demo-delegated");
-    let out = f.run(&conn, "create-mail-folder", json!({"new-folder-name": "inbox"})).await;
+    let out = f
+        .run(
+            &conn,
+            "create-mail-folder",
+            json!({"new-folder-name": "inbox"}),
+        )
+        .await;
     assert_eq!(out.status(), "failed");
     assert_eq!(error_status(&out), 409);
-    assert!(error_message(&out).starts_with("ErrorFolderExists"), "{}", error_message(&out));
-    assert_eq!(out.result["errors"][0]["failure-indicator"], "Create Mail Folder failed.");
+    assert!(
+        error_message(&out).starts_with("ErrorFolderExists"),
+        "{}",
+        error_message(&out)
+    );
+    assert_eq!(
+        out.result["errors"][0]["failure-indicator"],
+        "Create Mail Folder failed."
+    );
 }
 
 #[tokio::test]
@@ -178,7 +280,11 @@ async fn unknown_parent_id_names_the_parameter() {
         .await;
     assert_eq!(out.status(), "failed");
     assert_eq!(error_status(&out), 404);
-    assert!(error_message(&out).contains("Destination Mail Folder ID 'AAMk"), "{}", error_message(&out));
+    assert!(
+        error_message(&out).contains("Destination Mail Folder ID 'AAMk"),
+        "{}",
+        error_message(&out)
+    );
 }
 
 #[tokio::test]
@@ -186,13 +292,35 @@ async fn describe_lists_the_three_commands_with_seed_labels() {
     let f = Fixture::new().await;
     let manifest = f.runtime.describe().await.unwrap();
     let commands = manifest["commands"].as_array().unwrap();
-    let names: Vec<_> = commands.iter().map(|c| c["name"].as_str().unwrap()).collect();
-    assert_eq!(names, vec!["test-connection", "list-mail-folders", "create-mail-folder"]);
+    let names: Vec<_> = commands
+        .iter()
+        .map(|c| c["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        names,
+        vec!["test-connection", "list-mail-folders", "create-mail-folder"]
+    );
     let create = &commands[2];
-    let labels: Vec<_> = create["parameters"].as_array().unwrap().iter().map(|p| p["label"].as_str().unwrap()).collect();
-    assert_eq!(labels, vec!["Email Address", "Destination Mail Folder ID", "New Folder Name", "Is Hidden"]);
+    let labels: Vec<_> = create["parameters"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["label"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        labels,
+        vec![
+            "Email Address",
+            "Destination Mail Folder ID",
+            "New Folder Name",
+            "Is Hidden"
+        ]
+    );
     let name = &create["parameters"][2];
     assert_eq!(name["required"], true);
     assert_eq!(name["example"], "newFolder");
-    assert_eq!(create["permissions"]["application"], json!(["Mail.ReadWrite"]));
+    assert_eq!(
+        create["permissions"]["application"],
+        json!(["Mail.ReadWrite"])
+    );
 }

@@ -11,7 +11,14 @@ async fn secrets_tokens_and_codes_appear_nowhere() {
 
     outputs.push(f.run(&app, "test-connection", json!({})).await);
     outputs.push(f.run(&delegated, "test-connection", json!({})).await);
-    outputs.push(f.run(&delegated, "create-mail-folder", json!({"new-folder-name": "secret-scan"})).await);
+    outputs.push(
+        f.run(
+            &delegated,
+            "create-mail-folder",
+            json!({"new-folder-name": "secret-scan"}),
+        )
+        .await,
+    );
     // A failing token request: the wrong secret is a secret too.
     let mut wrong = app.clone();
     wrong["client-secret"] = json!("Wr0ng~Secret+Value/==");
@@ -20,15 +27,42 @@ async fn secrets_tokens_and_codes_appear_nowhere() {
     // Sign in: code and verifier.
     let auth = f.runtime.get_authorization(&delegated).await;
     let url = auth.result["data"]["url"].as_str().unwrap().to_string();
-    let verifier = auth.result["data"]["code-verifier"].as_str().unwrap().to_string();
-    let (_, headers) = http_get_head(&format!("{}{}", f.sim.url(), url.strip_prefix("https://login.microsoftonline.com").unwrap())).await;
-    let location = headers.iter().find(|(k, _)| k == "location").unwrap().1.clone();
-    let code = location.split("code=").nth(1).unwrap().split('&').next().unwrap().to_string();
+    let verifier = auth.result["data"]["code-verifier"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let (_, headers) = http_get_head(&format!(
+        "{}{}",
+        f.sim.url(),
+        url.strip_prefix("https://login.microsoftonline.com")
+            .unwrap()
+    ))
+    .await;
+    let location = headers
+        .iter()
+        .find(|(k, _)| k == "location")
+        .unwrap()
+        .1
+        .clone();
+    let code = location
+        .split("code=")
+        .nth(1)
+        .unwrap()
+        .split('&')
+        .next()
+        .unwrap()
+        .to_string();
     let mut with_code = delegated.clone();
     with_code["authorization-code"] = json!(code);
-    let grant = f.runtime.get_refresh_token(&with_code, Some(&verifier)).await;
+    let grant = f
+        .runtime
+        .get_refresh_token(&with_code, Some(&verifier))
+        .await;
     assert_eq!(grant.status(), "successful");
-    let issued_refresh = grant.result["data"]["refresh-token"].as_str().unwrap().to_string();
+    let issued_refresh = grant.result["data"]["refresh-token"]
+        .as_str()
+        .unwrap()
+        .to_string();
 
     let mut secrets = vec![
         app["client-secret"].as_str().unwrap().to_string(),
@@ -50,10 +84,21 @@ async fn secrets_tokens_and_codes_appear_nowhere() {
     }
     for secret in &secrets {
         for (i, text) in haystacks.iter().enumerate() {
-            assert!(!text.contains(secret.as_str()), "secret {}... found in output {i}", &secret[..6.min(secret.len())]);
+            assert!(
+                !text.contains(secret.as_str()),
+                "secret {}... found in output {i}",
+                &secret[..6.min(secret.len())]
+            );
             // Form encoding must not smuggle it through either.
-            let encoded: String = secret.replace('+', "%2B").replace('/', "%2F").replace('=', "%3D").replace('~', "%7E");
-            assert!(!text.contains(&encoded), "encoded secret found in output {i}");
+            let encoded: String = secret
+                .replace('+', "%2B")
+                .replace('/', "%2F")
+                .replace('=', "%3D")
+                .replace('~', "%7E");
+            assert!(
+                !text.contains(&encoded),
+                "encoded secret found in output {i}"
+            );
         }
     }
     // 2 + 2 (token and probe each), 1 create (cached token), 1 refused token, 1 redemption.

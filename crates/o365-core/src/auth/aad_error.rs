@@ -39,18 +39,24 @@ fn hint(code: u64) -> Option<&'static str> {
         7000215 => {
             "the Client Secret is wrong. Paste the secret's Value from Certificates & secrets, not its Secret ID"
         }
-        7000222 => "the client secret has expired. Create a new secret in the app registration and update Client Secret",
+        7000222 => {
+            "the client secret has expired. Create a new secret in the app registration and update Client Secret"
+        }
         70002 => "the Client Secret does not belong to this Client ID",
         7000218 => "the Client Secret is missing",
         70008 | 700082 | 50173 | 70043 => {
             "the refresh token has expired or was revoked. Click Get Authorization, then Get Refresh Token, to sign in again"
         }
-        54005 => "the authorization code was already redeemed. Click Get Authorization for a new code",
+        54005 => {
+            "the authorization code was already redeemed. Click Get Authorization for a new code"
+        }
         65001 => {
             "the app has no consent for the requested permissions. Grant admin consent in the app registration or sign in again with Get Authorization"
         }
         700005 => "the authorization code belongs to another tenant. Check Tenant ID",
-        501481 => "the PKCE code verifier does not match the challenge. Click Get Authorization again and redeem that code",
+        501481 => {
+            "the PKCE code verifier does not match the challenge. Click Get Authorization again and redeem that code"
+        }
         50011 => {
             "the Callback URL is not a Redirect URI of the app. Add it exactly (scheme, host, path) under Authentication > Web in the app registration"
         }
@@ -58,7 +64,9 @@ fn hint(code: u64) -> Option<&'static str> {
             "the Callback URL differs from the one used at Get Authorization. Keep Callback URL unchanged between the two buttons"
         }
         1002012 => "client credentials need a scope ending in /.default",
-        70011 | 700022 => "the Scope is not valid. Use space-separated permissions of one resource, e.g. offline_access https://graph.microsoft.com/Mail.Read",
+        70011 | 700022 => {
+            "the Scope is not valid. Use space-separated permissions of one resource, e.g. offline_access https://graph.microsoft.com/Mail.Read"
+        }
         700016 => {
             "the Client ID is not an app of this tenant. Check Client ID, Tenant ID and the Microsoft 365 Environment (each cloud has its own app registrations)"
         }
@@ -96,6 +104,9 @@ mod tests {
             headers: vec![],
             body: br#"{"error":"temporarily_unavailable","error_description":"try later","error_codes":[1]}"#.to_vec(),
         };
-        assert_eq!(token_error(&resp).to_string(), "Get Token Fail: temporarily_unavailable: try later");
+        assert_eq!(
+            token_error(&resp).to_string(),
+            "Get Token Fail: temporarily_unavailable: try later"
+        );
     }
 }

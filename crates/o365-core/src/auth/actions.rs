@@ -72,17 +72,30 @@ fn extract_code(given: &str) -> Result<String, Error> {
     let Some((_, query)) = given.split_once('?') else {
         return Ok(given.to_string());
     };
-    let pairs: Vec<(String, String)> = form_urlencoded::parse(query.as_bytes()).into_owned().collect();
-    let get = |k: &str| pairs.iter().find(|(name, _)| name == k).map(|(_, v)| v.clone());
+    let pairs: Vec<(String, String)> = form_urlencoded::parse(query.as_bytes())
+        .into_owned()
+        .collect();
+    let get = |k: &str| {
+        pairs
+            .iter()
+            .find(|(name, _)| name == k)
+            .map(|(_, v)| v.clone())
+    };
     if let Some(error) = get("error") {
         let description = get("error_description").unwrap_or_default();
         return Err(Error::input(
             "Authorization Code",
-            format!("the sign-in was refused ({error}: {}).", description.lines().next().unwrap_or("")),
+            format!(
+                "the sign-in was refused ({error}: {}).",
+                description.lines().next().unwrap_or("")
+            ),
         ));
     }
     get("code").filter(|c| !c.is_empty()).ok_or_else(|| {
-        Error::input("Authorization Code", "the pasted URL has no code parameter.")
+        Error::input(
+            "Authorization Code",
+            "the pasted URL has no code parameter.",
+        )
     })
 }
 
@@ -123,9 +136,9 @@ pub fn get_refresh_token(
     if !response.is_success() {
         return Err(token_error(&response));
     }
-    let body = response
-        .json()
-        .ok_or_else(|| Error::Protocol("The token endpoint answered with a body that is not JSON.".into()))?;
+    let body = response.json().ok_or_else(|| {
+        Error::Protocol("The token endpoint answered with a body that is not JSON.".into())
+    })?;
     let refresh_token = body
         .get("refresh_token")
         .and_then(Value::as_str)
@@ -140,7 +153,11 @@ pub fn get_refresh_token(
     tokens.store(&body)?;
     Ok(RefreshTokenGrant {
         refresh_token,
-        granted_scope: body.get("scope").and_then(Value::as_str).unwrap_or("").to_string(),
+        granted_scope: body
+            .get("scope")
+            .and_then(Value::as_str)
+            .unwrap_or("")
+            .to_string(),
     })
 }
 
@@ -171,17 +188,29 @@ mod tests {
     fn authorize_url_carries_pkce_state_and_cloud_scope() {
         let env = FakeEnv::new(vec![]);
         let req = get_authorization(&env, &conn(None)).unwrap();
-        assert!(req.url.starts_with("https://login.microsoftonline.us/contoso.example/oauth2/v2.0/authorize?"));
-        assert!(req.url.contains(&format!("code_challenge={}", pkce::challenge(&req.code_verifier))));
+        assert!(req.url.starts_with(
+            "https://login.microsoftonline.us/contoso.example/oauth2/v2.0/authorize?"
+        ));
+        assert!(req.url.contains(&format!(
+            "code_challenge={}",
+            pkce::challenge(&req.code_verifier)
+        )));
         assert!(req.url.contains("code_challenge_method=S256"));
         assert!(req.url.contains(&format!("state={}", req.state)));
-        assert!(req.url.contains("dod-graph.microsoft.us%2FMail.Read"), "{}", req.url);
+        assert!(
+            req.url.contains("dod-graph.microsoft.us%2FMail.Read"),
+            "{}",
+            req.url
+        );
         assert!(env.sent().is_empty());
     }
 
     #[test]
     fn pasted_redirect_url_yields_its_code() {
-        assert_eq!(extract_code("https://soar.example/cb?code=abc%2B1&state=x").unwrap(), "abc+1");
+        assert_eq!(
+            extract_code("https://soar.example/cb?code=abc%2B1&state=x").unwrap(),
+            "abc+1"
+        );
         assert_eq!(extract_code(" plain-code ").unwrap(), "plain-code");
         assert!(extract_code("https://soar.example/cb?error=access_denied").is_err());
     }
@@ -193,17 +222,25 @@ mod tests {
             json!({"access_token":"at","expires_in":3600,"refresh_token":"rt-1","scope":"Mail.Read"}),
         )]);
         let c = conn(Some("the-code"));
-        let grant = get_refresh_token(&env, &c, Some("verifier-1"), RetryPolicy::default()).unwrap();
+        let grant =
+            get_refresh_token(&env, &c, Some("verifier-1"), RetryPolicy::default()).unwrap();
         assert_eq!(grant.refresh_token, "rt-1");
         let body = String::from_utf8(env.sent()[0].body.clone()).unwrap();
-        assert!(body.contains("code_verifier=verifier-1") && body.contains("code=the-code"), "{body}");
-        assert!(body.contains("redirect_uri=https%3A%2F%2Fsoar.example%2Fcb"), "{body}");
+        assert!(
+            body.contains("code_verifier=verifier-1") && body.contains("code=the-code"),
+            "{body}"
+        );
+        assert!(
+            body.contains("redirect_uri=https%3A%2F%2Fsoar.example%2Fcb"),
+            "{body}"
+        );
     }
 
     #[test]
     fn empty_code_fails_before_http() {
         let env = FakeEnv::new(vec![]);
-        let err = get_refresh_token(&env, &conn(Some("  ")), None, RetryPolicy::default()).unwrap_err();
+        let err =
+            get_refresh_token(&env, &conn(Some("  ")), None, RetryPolicy::default()).unwrap_err();
         assert!(err.to_string().starts_with("Authorization Code:"), "{err}");
         assert!(env.sent().is_empty());
     }

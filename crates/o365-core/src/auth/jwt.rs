@@ -18,7 +18,12 @@ pub fn granted_permissions(claims: &Value) -> Vec<String> {
     let mut out: Vec<String> = claims
         .get("roles")
         .and_then(Value::as_array)
-        .map(|roles| roles.iter().filter_map(|r| r.as_str().map(str::to_string)).collect())
+        .map(|roles| {
+            roles
+                .iter()
+                .filter_map(|r| r.as_str().map(str::to_string))
+                .collect()
+        })
         .unwrap_or_default();
     if let Some(scp) = claims.get("scp").and_then(Value::as_str) {
         out.extend(scp.split_whitespace().map(str::to_string));
@@ -31,7 +36,10 @@ mod tests {
     use super::*;
 
     fn token(payload: &str) -> String {
-        format!("eyJhbGciOiJub25lIn0.{}.sig", URL_SAFE_NO_PAD.encode(payload))
+        format!(
+            "eyJhbGciOiJub25lIn0.{}.sig",
+            URL_SAFE_NO_PAD.encode(payload)
+        )
     }
 
     #[test]

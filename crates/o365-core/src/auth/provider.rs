@@ -108,7 +108,8 @@ impl<'a> TokenProvider<'a> {
                     ("grant_type", "client_credentials"),
                     ("scope", &scope),
                 ]);
-                self.policy.send(self.env, &request, Idempotency::Idempotent)?
+                self.policy
+                    .send(self.env, &request, Idempotency::Idempotent)?
             }
             Grant::AuthorizationCode(g) => {
                 let refresh_token = self
@@ -132,15 +133,16 @@ impl<'a> TokenProvider<'a> {
                     ("scope", &scope),
                 ]);
                 // Safe to repeat: the identity platform keeps the old refresh token valid.
-                self.policy.send(self.env, &request, Idempotency::Idempotent)?
+                self.policy
+                    .send(self.env, &request, Idempotency::Idempotent)?
             }
         };
         if !response.is_success() {
             return Err(token_error(&response));
         }
-        let body = response
-            .json()
-            .ok_or_else(|| Error::Protocol("The token endpoint answered with a body that is not JSON.".into()))?;
+        let body = response.json().ok_or_else(|| {
+            Error::Protocol("The token endpoint answered with a body that is not JSON.".into())
+        })?;
         self.store(&body)
     }
 
@@ -150,13 +152,18 @@ impl<'a> TokenProvider<'a> {
             .get("access_token")
             .and_then(Value::as_str)
             .filter(|t| !t.is_empty())
-            .ok_or_else(|| Error::Protocol("The token endpoint answered without an access_token.".into()))?
+            .ok_or_else(|| {
+                Error::Protocol("The token endpoint answered without an access_token.".into())
+            })?
             .to_string();
         self.remember(&access_token);
         // expires_in is a number, but some proxies send it as a string.
         let expires_in = body
             .get("expires_in")
-            .and_then(|v| v.as_u64().or_else(|| v.as_str().and_then(|s| s.parse().ok())))
+            .and_then(|v| {
+                v.as_u64()
+                    .or_else(|| v.as_str().and_then(|s| s.parse().ok()))
+            })
             .unwrap_or(3600);
         self.env.token_put(
             &self.key,
@@ -168,7 +175,10 @@ impl<'a> TokenProvider<'a> {
         if let Some(new_refresh) = body.get("refresh_token").and_then(Value::as_str) {
             self.remember(new_refresh);
             self.env.refresh_token_put(&self.key, new_refresh);
-            self.env.log(LogLevel::Info, "refresh token rotated; the new one was handed to the platform");
+            self.env.log(
+                LogLevel::Info,
+                "refresh token rotated; the new one was handed to the platform",
+            );
         }
         Ok(access_token)
     }
@@ -211,15 +221,24 @@ mod tests {
 
     #[test]
     fn client_credentials_use_the_cloud_default_scope_and_encode_the_secret() {
-        let env = FakeEnv::new(vec![json_response(200, json!({"access_token":"at-1","expires_in":3599}))]);
+        let env = FakeEnv::new(vec![json_response(
+            200,
+            json!({"access_token":"at-1","expires_in":3599}),
+        )]);
         let conn = app_conn();
         let tp = TokenProvider::new(&env, &conn, RetryPolicy::default());
         assert_eq!(tp.access_token().unwrap(), "at-1");
         let sent = env.sent();
-        assert_eq!(sent[0].url, "https://login.microsoftonline.us/contoso.example/oauth2/v2.0/token");
+        assert_eq!(
+            sent[0].url,
+            "https://login.microsoftonline.us/contoso.example/oauth2/v2.0/token"
+        );
         let body = String::from_utf8(sent[0].body.clone()).unwrap();
         assert!(body.contains("client_secret=s%2Bcr%2Ft%3D"), "{body}");
-        assert!(body.contains("scope=https%3A%2F%2Fgraph.microsoft.us%2F.default"), "{body}");
+        assert!(
+            body.contains("scope=https%3A%2F%2Fgraph.microsoft.us%2F.default"),
+            "{body}"
+        );
         // Second call is served from the cache.
         assert_eq!(tp.access_token().unwrap(), "at-1");
         assert_eq!(env.sent().len(), 1);
@@ -227,11 +246,17 @@ mod tests {
 
     #[test]
     fn token_near_expiry_is_replaced() {
-        let env = FakeEnv::new(vec![json_response(200, json!({"access_token":"at-new","expires_in":3600}))]);
+        let env = FakeEnv::new(vec![json_response(
+            200,
+            json!({"access_token":"at-new","expires_in":3600}),
+        )]);
         let conn = app_conn();
         env.token_put(
             &cache_key(&conn),
-            &CachedToken { access_token: "at-old".into(), expires_at: env.now + EXPIRY_MARGIN_SECS - 1 },
+            &CachedToken {
+                access_token: "at-old".into(),
+                expires_at: env.now + EXPIRY_MARGIN_SECS - 1,
+            },
         );
         let tp = TokenProvider::new(&env, &conn, RetryPolicy::default());
         assert_eq!(tp.access_token().unwrap(), "at-new");
@@ -240,17 +265,29 @@ mod tests {
     #[test]
     fn rotated_refresh_token_reaches_the_host_and_is_used_next() {
         let env = FakeEnv::new(vec![
-            json_response(200, json!({"access_token":"at-1","expires_in":3600,"refresh_token":"rt-new"})),
-            json_response(200, json!({"access_token":"at-2","expires_in":3600,"refresh_token":"rt-newer"})),
+            json_response(
+                200,
+                json!({"access_token":"at-1","expires_in":3600,"refresh_token":"rt-new"}),
+            ),
+            json_response(
+                200,
+                json!({"access_token":"at-2","expires_in":3600,"refresh_token":"rt-newer"}),
+            ),
         ]);
         let conn = delegated_conn();
         let tp = TokenProvider::new(&env, &conn, RetryPolicy::default());
         tp.access_token().unwrap();
-        assert_eq!(env.refresh_token_get(&cache_key(&conn)).as_deref(), Some("rt-new"));
+        assert_eq!(
+            env.refresh_token_get(&cache_key(&conn)).as_deref(),
+            Some("rt-new")
+        );
         tp.refresh().unwrap();
         let second = String::from_utf8(env.sent()[1].body.clone()).unwrap();
         assert!(second.contains("refresh_token=rt-new"), "{second}");
-        assert_eq!(env.refresh_token_get(&cache_key(&conn)).as_deref(), Some("rt-newer"));
+        assert_eq!(
+            env.refresh_token_get(&cache_key(&conn)).as_deref(),
+            Some("rt-newer")
+        );
     }
 
     #[test]
@@ -260,7 +297,9 @@ mod tests {
         if let Grant::AuthorizationCode(g) = &mut conn.grant {
             g.refresh_token = None;
         }
-        let err = TokenProvider::new(&env, &conn, RetryPolicy::default()).access_token().unwrap_err();
+        let err = TokenProvider::new(&env, &conn, RetryPolicy::default())
+            .access_token()
+            .unwrap_err();
         assert!(matches!(err, Error::Input { ref parameter, .. } if parameter == "Refresh Token"));
         assert!(env.sent().is_empty());
     }

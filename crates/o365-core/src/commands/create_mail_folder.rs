@@ -61,7 +61,11 @@ fn parse(conn: &Connection, input: &Input) -> Result<Plan, Error> {
 fn run(graph: &Graph, plan: Plan) -> Result<CommandResult, Error> {
     let path = match &plan.parent {
         None => format!("{}/mailFolders", plan.mailbox.path()),
-        Some(p) => format!("{}/mailFolders/{}/childFolders", plan.mailbox.path(), segment(p)),
+        Some(p) => format!(
+            "{}/mailFolders/{}/childFolders",
+            plan.mailbox.path(),
+            segment(p)
+        ),
     };
     let body = json!({"displayName": plan.name, "isHidden": plan.hidden});
     // Not repeated after a lost response: Graph would answer ErrorFolderExists, hiding success.

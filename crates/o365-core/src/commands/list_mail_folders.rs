@@ -32,10 +32,17 @@ struct Plan {
 
 fn parse(conn: &Connection, input: &Input) -> Result<Plan, Error> {
     let mut mailboxes: Vec<Mailbox> = Vec::new();
-    for address in input.email_addresses.iter().filter(|a| !a.trim().is_empty()) {
+    for address in input
+        .email_addresses
+        .iter()
+        .filter(|a| !a.trim().is_empty())
+    {
         let mailbox = Mailbox::resolve(conn, Some(address), MAILBOXES)?;
         // The same mailbox twice would list it twice.
-        if !mailboxes.iter().any(|m| m.display().eq_ignore_ascii_case(mailbox.display())) {
+        if !mailboxes
+            .iter()
+            .any(|m| m.display().eq_ignore_ascii_case(mailbox.display()))
+        {
             mailboxes.push(mailbox);
         }
     }
@@ -88,7 +95,11 @@ fn run(graph: &Graph, plan: Plan, env: &dyn Env) -> Result<CommandResult, Error>
             Err(e) if plan.mailboxes.len() == 1 => return Err(e),
             Err(e) => errors.push(item_error(LABEL, mailbox.display(), &e)),
         }
-        env.progress(i as u32 + 1, total, &format!("listed folders of {}", mailbox.display()));
+        env.progress(
+            i as u32 + 1,
+            total,
+            &format!("listed folders of {}", mailbox.display()),
+        );
     }
     let mut result = CommandResult::new(Status::from_counts(succeeded, errors.len()));
     result.key_fields = json!({
@@ -112,5 +123,11 @@ fn run(graph: &Graph, plan: Plan, env: &dyn Env) -> Result<CommandResult, Error>
 }
 
 pub fn list_mail_folders(env: &dyn Env, conn: &Connection, input: &Input) -> CommandResult {
-    execute(env, conn, LABEL, |c| parse(c, input), |g, plan| run(g, plan, env))
+    execute(
+        env,
+        conn,
+        LABEL,
+        |c| parse(c, input),
+        |g, plan| run(g, plan, env),
+    )
 }

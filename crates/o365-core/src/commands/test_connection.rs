@@ -18,7 +18,8 @@ pub const LABEL: &str = "Test Connection";
 /// permission for that, a mailbox-free call it does allow, or none.
 fn probe_path(app_only: bool, granted: &[String]) -> Option<&'static str> {
     if app_only {
-        satisfies(granted, "User.ReadBasic.All").then_some("users?$top=1&$select=id,userPrincipalName")
+        satisfies(granted, "User.ReadBasic.All")
+            .then_some("users?$top=1&$select=id,userPrincipalName")
     } else if satisfies(granted, "User.Read") {
         Some("me?$select=id,userPrincipalName,mail,displayName")
     } else if satisfies(granted, "Mail.ReadBasic") {
@@ -34,7 +35,11 @@ fn permission_report(app_only: bool, granted: &[String]) -> Vec<Value> {
         .into_iter()
         .filter(|c| c.name != "test-connection")
         .map(|c| {
-            let needed = if app_only { c.permissions.application } else { c.permissions.delegated };
+            let needed = if app_only {
+                c.permissions.application
+            } else {
+                c.permissions.delegated
+            };
             let lacking = missing(granted, needed);
             json!({
                 "command": c.name,
@@ -52,12 +57,19 @@ fn run(graph: &Graph, conn: &Connection, env: &dyn Env) -> Result<CommandResult,
     // Always a new token: the point is to prove the credentials work now.
     let token = graph.tokens().refresh()?;
     let claims = jwt::claims(&token);
-    let granted = claims.as_ref().map(jwt::granted_permissions).unwrap_or_default();
+    let granted = claims
+        .as_ref()
+        .map(jwt::granted_permissions)
+        .unwrap_or_default();
 
     let probe = match probe_path(app_only, &granted) {
         Some(path) => {
             let body = graph.get_json(path).map_err(|e| match e {
-                Error::Graph { status, code, message } => Error::Graph {
+                Error::Graph {
+                    status,
+                    code,
+                    message,
+                } => Error::Graph {
                     status,
                     code,
                     message: format!("Failed to check the connector. {message}"),
@@ -66,7 +78,9 @@ fn run(graph: &Graph, conn: &Connection, env: &dyn Env) -> Result<CommandResult,
             })?;
             json!({"request": format!("GET {path}"), "response": body})
         }
-        None => json!({"request": null, "note": "the token grants no permission a probe could use; the token itself was the check"}),
+        None => {
+            json!({"request": null, "note": "the token grants no permission a probe could use; the token itself was the check"})
+        }
     };
 
     let report = if claims.is_some() {
@@ -77,12 +91,24 @@ fn run(graph: &Graph, conn: &Connection, env: &dyn Env) -> Result<CommandResult,
     let not_ready: serde_json::Map<String, Value> = report
         .iter()
         .filter(|r| r["ready"] == json!(false))
-        .map(|r| (r["command"].as_str().unwrap_or("").to_string(), r["missing"].clone()))
+        .map(|r| {
+            (
+                r["command"].as_str().unwrap_or("").to_string(),
+                r["missing"].clone(),
+            )
+        })
         .collect();
     for (command, lacking) in &not_ready {
-        env.log(LogLevel::Warn, &format!("{command} will fail: add {lacking} to the app registration"));
+        env.log(
+            LogLevel::Warn,
+            &format!("{command} will fail: add {lacking} to the app registration"),
+        );
     }
-    let ready: Vec<&Value> = report.iter().filter(|r| r["ready"] == json!(true)).map(|r| &r["command"]).collect();
+    let ready: Vec<&Value> = report
+        .iter()
+        .filter(|r| r["ready"] == json!(true))
+        .map(|r| &r["command"])
+        .collect();
 
     let token_summary = claims.as_ref().map(|c| {
         json!({
@@ -109,7 +135,8 @@ fn run(graph: &Graph, conn: &Connection, env: &dyn Env) -> Result<CommandResult,
         "probe": probe,
         "commands": report,
     });
-    result.context_data = json!({"commands-missing-permissions": result.key_fields["commands-missing-permissions"]});
+    result.context_data =
+        json!({"commands-missing-permissions": result.key_fields["commands-missing-permissions"]});
     Ok(result)
 }
 
@@ -128,18 +155,36 @@ mod tests {
     #[test]
     fn probe_follows_granted_permissions() {
         assert_eq!(probe_path(true, &g(&["Mail.Read"])), None);
-        assert!(probe_path(true, &g(&["User.Read.All"])).unwrap().starts_with("users?"));
-        assert!(probe_path(false, &g(&["User.Read"])).unwrap().starts_with("me?"));
-        assert!(probe_path(false, &g(&["Mail.Read"])).unwrap().starts_with("me/mailFolders"));
+        assert!(
+            probe_path(true, &g(&["User.Read.All"]))
+                .unwrap()
+                .starts_with("users?")
+        );
+        assert!(
+            probe_path(false, &g(&["User.Read"]))
+                .unwrap()
+                .starts_with("me?")
+        );
+        assert!(
+            probe_path(false, &g(&["Mail.Read"]))
+                .unwrap()
+                .starts_with("me/mailFolders")
+        );
     }
 
     #[test]
     fn report_names_the_missing_permission() {
         let report = permission_report(true, &g(&["Mail.Read"]));
-        let create = report.iter().find(|r| r["command"] == "create-mail-folder").unwrap();
+        let create = report
+            .iter()
+            .find(|r| r["command"] == "create-mail-folder")
+            .unwrap();
         assert_eq!(create["ready"], json!(false));
         assert_eq!(create["missing"], json!(["Mail.ReadWrite"]));
-        let list = report.iter().find(|r| r["command"] == "list-mail-folders").unwrap();
+        let list = report
+            .iter()
+            .find(|r| r["command"] == "list-mail-folders")
+            .unwrap();
         assert_eq!(list["ready"], json!(true));
     }
 }

@@ -1,0 +1,121 @@
+//! The `o365-host` binary as a person runs it: the two README commands' main job, and the
+//! exit statuses. Needs the guest built (scripts/test does it).
+
+use std::process::Command;
+
+fn o365_host() -> Command {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_o365-host"));
+    // Keep the file store and sim files out of the source tree.
+    cmd.env(
+        "O365_STATE_DIR",
+        std::env::temp_dir().join(format!("o365-cli-test-{}", std::process::id())),
+    );
+    cmd
+}
+
+#[test]
+fn run_list_mail_folders_on_the_simulator() {
+    let out = o365_host()
+        .args(["run", "list-mail-folders", "--simulate", "--quiet"])
+        .output()
+        .unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let result: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(result["status"], "successful");
+    let names: Vec<&str> = result["raw-data"]["value"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["displayName"].as_str().unwrap())
+        .collect();
+    assert!(
+        names.contains(&"Inbox") && names.contains(&"Sent Items"),
+        "{names:?}"
+    );
+}
+
+#[test]
+fn describe_prints_the_manifest() {
+    let out = o365_host().arg("describe").output().unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let manifest: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let names: Vec<&str> = manifest["commands"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        names,
+        ["test-connection", "list-mail-folders", "create-mail-folder"]
+    );
+}
+
+#[test]
+fn failed_result_exits_1_and_usage_error_exits_2() {
+    let out = o365_host()
+        .args([
+            "run",
+            "create-mail-folder",
+            "--simulate",
+            "--quiet",
+            "--input",
+            r#"{"new-folder-name": ""}"#,
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let result: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert!(
+        result["errors"][0]["message"]
+            .as_str()
+            .unwrap()
+            .starts_with("New Folder Name")
+    );
+
+    let out = o365_host()
+        .args(["run", "list-mail-folders", "--input", "{not json"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let out = o365_host().args(["frobnicate"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(2));
+}
+
+#[test]
+fn connection_file_and_demo_app_work() {
+    let dir = tempfile::tempdir().unwrap();
+    let log = dir.path().join("http.log");
+    let out = o365_host()
+        .args([
+            "run",
+            "test-connection",
+            "--simulate",
+            "--connection",
+            "demo-app",
+            "--quiet",
+            "--http-log",
+        ])
+        .arg(&log)
+        .output()
+        .unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+    let lines = std::fs::read_to_string(&log).unwrap();
+    assert_eq!(lines.lines().count(), 2, "token and probe");
+    assert!(lines.contains("\"routed-to\""));
+}
