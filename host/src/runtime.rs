@@ -194,6 +194,11 @@ impl Runtime {
         })
     }
 
+    /// The pre-linked component, for benchmarks of instantiation.
+    pub fn instance_pre(&self) -> &InstancePre<StoreState> {
+        &self.pre
+    }
+
     pub fn engine(&self) -> &Engine {
         &self.engine
     }
