@@ -38,6 +38,13 @@ fn type_error(label: &str, expected: &str, got: &Value) -> InputError {
     }
 }
 
+fn is_integer(ty: &Type) -> bool {
+    matches!(
+        ty,
+        Type::U8 | Type::U16 | Type::U32 | Type::U64 | Type::S8 | Type::S16 | Type::S32 | Type::S64
+    )
+}
+
 /// The value for a missing field: empty string, false, empty list, none, zero.
 fn absent(ty: &Type, label: &str) -> Result<Val, InputError> {
     Ok(match ty {
@@ -45,14 +52,7 @@ fn absent(ty: &Type, label: &str) -> Result<Val, InputError> {
         Type::String => Val::String(String::new()),
         Type::List(_) => Val::List(Vec::new()),
         Type::Option(_) => Val::Option(None),
-        Type::U8
-        | Type::U16
-        | Type::U32
-        | Type::U64
-        | Type::S8
-        | Type::S16
-        | Type::S32
-        | Type::S64 => {
+        ty if is_integer(ty) => {
             return integer(ty, 0, label);
         }
         _ => {
@@ -102,14 +102,7 @@ pub fn to_val(
             },
             _ => Err(type_error(label, "true or false", value)),
         },
-        Type::U8
-        | Type::U16
-        | Type::U32
-        | Type::U64
-        | Type::S8
-        | Type::S16
-        | Type::S32
-        | Type::S64 => {
+        ty if is_integer(ty) => {
             let n = match value {
                 Value::Number(n) => n
                     .as_i64()

@@ -179,6 +179,11 @@ mod tests {
         }
     }
 
+    fn get_me(env: &FakeEnv) -> Result<HttpResponse, Error> {
+        let request = HttpRequest::new("GET", "https://graph.microsoft.com/v1.0/me");
+        RetryPolicy::default().send(env, &request, Idempotency::Idempotent)
+    }
+
     #[test]
     fn fractional_retry_after_is_read() {
         assert_eq!(
@@ -203,13 +208,7 @@ mod tests {
             Ok(resp(503, Some("1.5"))),
             Ok(resp(200, None)),
         ]);
-        let r = RetryPolicy::default()
-            .send(
-                &env,
-                &HttpRequest::new("GET", "https://graph.microsoft.com/v1.0/me"),
-                Idempotency::Idempotent,
-            )
-            .unwrap();
+        let r = get_me(&env).unwrap();
         assert_eq!(r.status, 200);
         assert_eq!(
             env.slept(),
@@ -220,13 +219,7 @@ mod tests {
     #[test]
     fn gives_up_at_the_attempt_bound() {
         let env = FakeEnv::new(vec![Ok(resp(429, Some("0"))); 10]);
-        let err = RetryPolicy::default()
-            .send(
-                &env,
-                &HttpRequest::new("GET", "https://graph.microsoft.com/v1.0/me"),
-                Idempotency::Idempotent,
-            )
-            .unwrap_err();
+        let err = get_me(&env).unwrap_err();
         assert_eq!(env.sent().len(), 5);
         assert!(
             matches!(err, Error::Throttled { status: 429, .. }),
@@ -237,13 +230,7 @@ mod tests {
     #[test]
     fn gives_up_when_retry_after_exceeds_budget() {
         let env = FakeEnv::new(vec![Ok(resp(429, Some("120")))]);
-        let err = RetryPolicy::default()
-            .send(
-                &env,
-                &HttpRequest::new("GET", "https://graph.microsoft.com/v1.0/me"),
-                Idempotency::Idempotent,
-            )
-            .unwrap_err();
+        let err = get_me(&env).unwrap_err();
         assert!(err.to_string().contains("retry budget"), "{err}");
         assert!(env.slept().is_empty());
     }
@@ -271,13 +258,7 @@ mod tests {
             Err(TransportError::Network("reset".into())),
             Ok(resp(200, None)),
         ]);
-        let r = RetryPolicy::default()
-            .send(
-                &env,
-                &HttpRequest::new("GET", "https://graph.microsoft.com/v1.0/me"),
-                Idempotency::Idempotent,
-            )
-            .unwrap();
+        let r = get_me(&env).unwrap();
         assert_eq!(r.status, 200);
         assert_eq!(env.sent().len(), 2);
     }
