@@ -23,6 +23,8 @@ pub enum Error {
         status: u16,
         code: String,
         message: String,
+        /// What usually causes this code and what to do, when known.
+        hint: Option<String>,
     },
 
     /// Retries ran out on 429/503/504.
@@ -97,6 +99,7 @@ impl Error {
             });
         Error::Graph {
             status: response.status,
+            hint: graph_hint(&code).map(str::to_string),
             code,
             message,
         }
@@ -109,11 +112,13 @@ impl Error {
                 status,
                 code,
                 message,
+                ..
             } if code == "ErrorItemNotFound" || code == "ErrorInvalidIdMalformed" => Error::Graph {
                 status,
                 message: format!(
-                    "{parameter} '{value}' was not found in this mailbox ({message}). Run List Mail Folders for valid ids."
+                    "{parameter} '{value}' was not found in this mailbox ({message})."
                 ),
+                hint: Some("Run List Mail Folders for valid ids.".into()),
                 code,
             },
             other => other,
@@ -123,7 +128,12 @@ impl Error {
     /// The Error tab's message: Graph's code and text, with a hint for the usual causes.
     pub fn user_message(&self) -> String {
         match self {
-            Error::Graph { code, message, .. } => match graph_hint(code) {
+            Error::Graph {
+                code,
+                message,
+                hint,
+                ..
+            } => match hint {
                 Some(hint) => format!("{code}: {message} {hint}"),
                 None => format!("{code}: {message}"),
             },

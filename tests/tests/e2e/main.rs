@@ -4,6 +4,7 @@
 mod clouds;
 mod folders;
 mod inputs;
+mod openapi;
 mod policy;
 mod secrets;
 mod tokens;

@@ -69,10 +69,12 @@ fn run(graph: &Graph, conn: &Connection, env: &dyn Env) -> Result<CommandResult,
                     status,
                     code,
                     message,
+                    hint,
                 } => Error::Graph {
                     status,
                     code,
                     message: format!("Failed to check the connector. {message}"),
+                    hint,
                 },
                 other => other,
             })?;
