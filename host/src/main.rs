@@ -256,6 +256,12 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             let s = session(&common).await?;
             let conn = need_connection(&s)?;
             let outcome = s.runtime.run_command(&conn.value, &command, &input).await;
+            // Like a platform would: keep the rotated refresh token in the connection file.
+            if let (Some(token), Some(file)) = (&outcome.rotated_refresh_token, &conn.file) {
+                let mut value = conn.value.clone();
+                value["refresh-token"] = json!(token);
+                write_private(file, &value)?;
+            }
             print(&outcome.result);
             Ok(exit_for(outcome.status()))
         }

@@ -78,6 +78,9 @@ pub struct Outcome {
     pub logs: Vec<LogLine>,
     /// Hosts the allowlist refused.
     pub denied_hosts: Vec<String>,
+    /// A refresh token the identity platform rotated during this invocation: the platform
+    /// stores it over the connection's Refresh Token. Never printed.
+    pub rotated_refresh_token: Option<String>,
 }
 
 impl Outcome {
@@ -259,6 +262,7 @@ impl Runtime {
             },
             redactor,
             cpu_slices: 0,
+            rotated_refresh_token: None,
         };
         let mut store = Store::new(&self.engine, state);
         store.limiter(|s| &mut s.limits);
@@ -368,10 +372,12 @@ impl Runtime {
         };
         let logs = logs.lock().unwrap().clone();
         let denied_hosts = denied.lock().unwrap().clone();
+        let rotated_refresh_token = store.data().rotated_refresh_token.clone();
         Outcome {
             result,
             logs,
             denied_hosts,
+            rotated_refresh_token,
         }
     }
 
@@ -563,6 +569,7 @@ fn host_failure(label: &str, message: &str) -> Outcome {
         result: failed_result(&format!("{label} failed."), 400, message),
         logs: Vec::new(),
         denied_hosts: Vec::new(),
+        rotated_refresh_token: None,
     }
 }
 

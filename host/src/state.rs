@@ -55,6 +55,8 @@ pub struct StoreState {
     pub redactor: Redactor,
     /// 10 ms epoch slices the guest has run through (see `runtime.rs`).
     pub cpu_slices: u64,
+    /// The last refresh token the guest handed over in this invocation.
+    pub rotated_refresh_token: Option<String>,
 }
 
 impl StoreState {

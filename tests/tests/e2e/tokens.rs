@@ -142,10 +142,14 @@ async fn rotated_refresh_token_is_used_next_time_even_with_the_old_one_in_the_co
     f.sim.set_access_token_lifetime(120);
     let conn = f.demo("demo-delegated");
     let original = conn["refresh-token"].as_str().unwrap().to_string();
+    let mut rotated = Vec::new();
     for _ in 0..3 {
         let out = f.run(&conn, "list-mail-folders", json!({})).await;
         assert_eq!(out.status(), "successful", "{:#}", out.result);
+        // What the platform stores over the connection's Refresh Token.
+        rotated.push(out.rotated_refresh_token.clone().expect("a rotated token"));
     }
+    assert_eq!(f.tokens.refresh_tokens(), vec![rotated[2].clone()]);
     let used: Vec<String> = token_requests(&f)
         .iter()
         .map(|r| form_field(&r.body, "refresh_token").unwrap())
