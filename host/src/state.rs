@@ -130,6 +130,7 @@ impl token_cache::Host for StoreState {
         self.outbound.redactor.add(&refresh_token);
         self.tokens
             .put_refresh_token(&self.key(&key), &refresh_token);
+        self.rotated_refresh_token = Some(refresh_token);
     }
 }
 
