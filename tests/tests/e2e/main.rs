@@ -6,5 +6,6 @@ mod folders;
 mod inputs;
 mod openapi;
 mod policy;
+mod preflight;
 mod secrets;
 mod tokens;
