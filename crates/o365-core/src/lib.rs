@@ -5,6 +5,7 @@
 //! same code runs inside the wasm guest (wasi:http) and natively (tests, benchmarks).
 
 pub mod auth;
+pub mod batch;
 pub mod cloud;
 pub mod commands;
 pub mod env;
