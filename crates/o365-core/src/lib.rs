@@ -8,15 +8,19 @@ pub mod auth;
 pub mod batch;
 pub mod cloud;
 pub mod commands;
+pub mod datetime;
 pub mod env;
 pub mod error;
+pub mod folder_ref;
 pub mod graph;
 pub mod http;
 pub mod mailbox;
 pub mod manifest;
+pub mod message_ref;
 pub mod model;
 pub mod permissions;
 pub mod retry;
+pub mod targets;
 pub mod validate;
 
 #[cfg(test)]

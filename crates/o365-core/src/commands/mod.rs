@@ -3,7 +3,13 @@
 //! together, turns errors into failed results and scrubs secrets from what goes out.
 
 pub mod create_mail_folder;
+pub mod delete_message;
+pub mod delete_users;
 pub mod list_mail_folders;
+mod message_actions;
+pub mod move_copy;
+pub mod remove_licenses;
+pub mod setup_auto_reply;
 pub mod test_connection;
 
 use crate::env::Env;
