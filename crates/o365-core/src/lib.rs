@@ -8,6 +8,7 @@ pub mod auth;
 pub mod batch;
 pub mod cloud;
 pub mod commands;
+pub mod compose;
 pub mod datetime;
 pub mod env;
 pub mod error;

@@ -53,6 +53,22 @@ impl MessageRef {
     }
 }
 
+/// Graph's "no such item" for a message the user named: the message names the parameter.
+pub fn named(e: Error, label: &str, given: &str) -> Error {
+    match e {
+        Error::Graph {
+            status,
+            code,
+            message,
+        } if code == "ErrorItemNotFound" || code == "ErrorInvalidIdMalformed" => Error::Graph {
+            status,
+            message: format!("{label} '{given}' was not found in this mailbox ({message})."),
+            code,
+        },
+        other => other,
+    }
+}
+
 /// The lookup of one internetMessageId: `{mbx}/messages?$filter=internetMessageId eq '<x>'`.
 fn lookup(mailbox: &Mailbox, internet_id: &str) -> Request {
     let filter = format!("internetMessageId eq '{}'", internet_id.replace('\'', "''"));

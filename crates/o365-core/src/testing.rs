@@ -14,6 +14,10 @@ pub struct FakeEnv {
     pub tokens: RefCell<HashMap<String, CachedToken>>,
     pub refresh_tokens: RefCell<HashMap<String, String>>,
     pub now: u64,
+    /// The host file store: id -> (info, bytes).
+    pub files: RefCell<HashMap<String, (FileInfo, Vec<u8>)>>,
+    /// Base of the platform's response links; None: the platform has none.
+    pub link_base: Option<String>,
 }
 
 impl FakeEnv {
@@ -26,7 +30,20 @@ impl FakeEnv {
             tokens: RefCell::default(),
             refresh_tokens: RefCell::default(),
             now: 1_750_000_000,
+            files: RefCell::default(),
+            link_base: None,
         }
+    }
+
+    /// Puts a file into the in-memory file store.
+    pub fn add_file(&self, id: &str, name: &str, content_type: &str, data: Vec<u8>) {
+        let info = FileInfo {
+            file_id: id.into(),
+            name: name.into(),
+            content_type: content_type.into(),
+            size: data.len() as u64,
+        };
+        self.files.borrow_mut().insert(id.into(), (info, data));
     }
 
     pub fn sent(&self) -> Vec<HttpRequest> {
@@ -85,7 +102,14 @@ impl Env for FakeEnv {
     fn file_put(&self, _name: &str, _content_type: &str, _data: &[u8]) -> Result<FileInfo, String> {
         Err("no file store in unit tests".into())
     }
-    fn file_get(&self, _file_id: &str, _file_source: &str) -> Result<(FileInfo, Vec<u8>), String> {
-        Err("no file store in unit tests".into())
+    fn file_get(&self, file_id: &str, _file_source: &str) -> Result<(FileInfo, Vec<u8>), String> {
+        self.files
+            .borrow()
+            .get(file_id)
+            .cloned()
+            .ok_or_else(|| format!("no file with id '{file_id}' in this tenant's store."))
+    }
+    fn response_link(&self, tracking_id: &str) -> Option<String> {
+        self.link_base.as_ref().map(|b| format!("{b}{tracking_id}"))
     }
 }

@@ -9,6 +9,8 @@ pub mod list_mail_folders;
 mod message_actions;
 pub mod move_copy;
 pub mod remove_licenses;
+pub mod reply;
+pub mod send_mail;
 pub mod setup_auto_reply;
 pub mod test_connection;
 
