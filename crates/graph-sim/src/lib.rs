@@ -9,6 +9,7 @@
 mod clouds;
 mod config;
 mod demo;
+mod demo_mail;
 mod error;
 mod faults;
 mod graph;
@@ -16,6 +17,7 @@ mod handle;
 mod identity;
 mod ids;
 mod log;
+mod mime;
 mod permissions;
 mod server;
 mod sim;
@@ -42,7 +44,11 @@ pub async fn start(config: SimConfig) -> anyhow::Result<SimHandle> {
 pub async fn start_on(addr: SocketAddr, config: SimConfig) -> anyhow::Result<SimHandle> {
     let listener = tokio::net::TcpListener::bind(addr).await?;
     let bound = listener.local_addr()?;
-    let sim = Arc::new(sim::Sim::new(&config, demo::tenant(), demo::data()));
+    let sim = Arc::new(sim::Sim::new(
+        &config,
+        demo::tenant(),
+        demo::data(time::now_unix() as i64),
+    ));
     {
         let mut identity = sim::lock(&sim.identity);
         for app in demo::apps() {

@@ -2,10 +2,15 @@
 //! alias). Authenticates, then walks the decoded path segments; each
 //! resource lives in its own module.
 
+mod attachments;
 pub(crate) mod auth;
 mod mail_folders;
 pub(crate) mod mailbox;
+mod message_query;
+mod message_rules;
+mod messages;
 pub(crate) mod odata;
+pub(crate) mod prefer;
 mod users;
 
 use http::StatusCode;
@@ -32,20 +37,37 @@ pub(crate) struct Ctx<'a> {
 impl Ctx<'_> {
     /// A JSON success answer with Graph's content type and ids.
     pub(crate) fn ok(&self, status: StatusCode, body: &Value) -> Resp {
+        self.ok_with(status, body, &[])
+    }
+
+    /// [`Ctx::ok`] with extra headers (Preference-Applied, ...).
+    pub(crate) fn ok_with(
+        &self,
+        status: StatusCode,
+        body: &Value,
+        extra: &[(&str, String)],
+    ) -> Resp {
+        let mut headers = self.ids();
+        headers.extend(extra.iter().map(|(k, v)| (*k, v.clone())));
+        wire::json_with(
+            status,
+            "application/json;odata.metadata=minimal;odata.streaming=true;IEEE754Compatible=false;charset=utf-8",
+            body,
+            &headers,
+        )
+    }
+
+    /// `request-id` and `client-request-id`, on every answer.
+    pub(crate) fn ids(&self) -> Vec<(&'static str, String)> {
         let client_id = self
             .meta
             .client_request_id
             .clone()
             .unwrap_or_else(|| self.meta.request_id.clone());
-        wire::json_with(
-            status,
-            "application/json;odata.metadata=minimal;odata.streaming=true;IEEE754Compatible=false;charset=utf-8",
-            body,
-            &[
-                ("request-id", self.meta.request_id.clone()),
-                ("client-request-id", client_id),
-            ],
-        )
+        vec![
+            ("request-id", self.meta.request_id.clone()),
+            ("client-request-id", client_id),
+        ]
     }
 
     pub(crate) fn context(&self, fragment: &str) -> String {
@@ -113,6 +135,9 @@ fn route(
 fn user_scoped(ctx: &Ctx<'_>, target: Target<'_>, rest: &[String]) -> Result<Resp, GraphError> {
     match rest {
         [first, tail @ ..] if is(first, "mailFolders") => mail_folders::route(ctx, target, tail),
+        [first, tail @ ..] if is(first, "messages") => {
+            messages::route(ctx, target, &messages::Scope::Mailbox, tail)
+        }
         [first, ..] => Err(GraphError::unknown_segment(first)),
         [] => Err(GraphError::unknown_segment("")),
     }

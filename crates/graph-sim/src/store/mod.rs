@@ -3,11 +3,15 @@
 
 pub(crate) mod directory;
 pub(crate) mod mailbox;
+pub(crate) mod message;
+pub(crate) mod messages;
+pub(crate) mod rules;
 
 use std::collections::HashMap;
 
 pub(crate) use directory::{Directory, User};
 pub(crate) use mailbox::{Folder, FolderKind, FolderLookup, Mailbox};
+pub(crate) use message::{IdForm, Message};
 
 /// The one simulated tenant.
 #[derive(Clone, Debug)]
