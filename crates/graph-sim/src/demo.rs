@@ -4,6 +4,7 @@
 use serde_json::{Map, Value, json};
 use sha2::{Digest, Sha256};
 
+use crate::demo_admin;
 use crate::demo_mail;
 use crate::identity::store::AppRegistration;
 use crate::ids;
@@ -160,6 +161,7 @@ pub(crate) fn data(now: i64) -> TenantData {
         }
         data.directory.add(user);
     }
+    demo_admin::seed(&mut data);
     data
 }
 
@@ -219,7 +221,7 @@ fn jitter(upn: &str, name: &str) -> u32 {
     u32::from(Sha256::digest(format!("{upn}/{name}").as_bytes())[0] % 7)
 }
 
-fn mailbox(owner_id: &str, upn: &str, extra_top_level: &[&str]) -> Mailbox {
+pub(crate) fn mailbox(owner_id: &str, upn: &str, extra_top_level: &[&str]) -> Mailbox {
     let mut mbx = Mailbox::new(owner_id);
     let add = |mbx: &mut Mailbox,
                parent: &str,

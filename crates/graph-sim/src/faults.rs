@@ -53,6 +53,9 @@ pub enum FaultKind {
     Delay(Duration),
     /// Close the connection without writing any response.
     ConnectionReset,
+    /// Carry the request out, then close the connection without the response: the
+    /// client cannot tell whether it happened (a lost answer to a send).
+    LoseResponse,
     /// Answer normally but cut the JSON body in half (status 2xx kept).
     MalformedBody,
     /// 401 InvalidAuthenticationToken exactly as for an expired token.

@@ -45,7 +45,7 @@ impl SimHandle {
         }
     }
 
-    fn sim(&self) -> &Sim {
+    pub(crate) fn sim(&self) -> &Sim {
         &self.inner.sim
     }
 

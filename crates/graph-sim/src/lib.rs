@@ -9,11 +9,13 @@
 mod clouds;
 mod config;
 mod demo;
+mod demo_admin;
 mod demo_mail;
 mod error;
 mod faults;
 mod graph;
 mod handle;
+mod handle_admin;
 mod identity;
 mod ids;
 mod log;
@@ -23,6 +25,7 @@ mod server;
 mod sim;
 mod store;
 mod time;
+mod upload;
 mod wire;
 
 use std::net::SocketAddr;

@@ -9,6 +9,8 @@ use serde_json::{Map, Value, json};
 use super::auth::Need;
 use super::mail_folders::{item_not_found, resolve_path};
 use super::mailbox::{self, Target};
+use super::message_actions;
+use super::message_filter::Filter;
 use super::message_query::{self, ListOptions};
 use super::prefer::Prefer;
 use super::{Ctx, attachments, is, method_not_allowed, odata};
@@ -46,6 +48,9 @@ pub(super) fn route(
     tail: &[String],
 ) -> Result<Resp, GraphError> {
     let method = ctx.req.method;
+    if method != Method::GET {
+        return message_actions::route(ctx, target, scope, tail);
+    }
     match tail {
         [] if method == Method::GET => list(ctx, target, scope),
         [id] if method == Method::GET => get(ctx, target, id),
@@ -140,7 +145,8 @@ fn in_mailbox(mbx: &Mailbox) -> Vec<&Message> {
 
 fn list(ctx: &Ctx<'_>, target: Target<'_>, scope: &Scope<'_>) -> Result<Resp, GraphError> {
     ctx.caller.require(&READ_BASIC)?;
-    ctx.query.reject(&["$filter", "$search"])?;
+    ctx.query.reject(&["$search"])?;
+    let filter = Filter::parse(ctx.query.get("$filter"))?;
     let opts = ListOptions::parse(&ctx.query)?;
     if opts.expand_attachments {
         ctx.caller.require(&READ)?;
@@ -158,7 +164,10 @@ fn list(ctx: &Ctx<'_>, target: Target<'_>, scope: &Scope<'_>) -> Result<Resp, Gr
                 )
             }
         };
-        let mut rows = candidates;
+        let mut rows: Vec<&Message> = match &filter {
+            Some(f) => candidates.into_iter().filter(|m| f.matches(m)).collect(),
+            None => candidates,
+        };
         message_query::sort(&mut rows, &opts.order);
         let (page, more) = odata::page(&rows, opts.skip, opts.top);
         let items = page

@@ -4,13 +4,19 @@
 
 mod attachments;
 pub(crate) mod auth;
+mod batch;
+mod directory_admin;
 mod mail_folders;
 pub(crate) mod mailbox;
+mod mailbox_settings;
+mod message_actions;
+mod message_filter;
 mod message_query;
 mod message_rules;
 mod messages;
 pub(crate) mod odata;
 pub(crate) mod prefer;
+mod threat_assessment;
 mod users;
 
 use http::StatusCode;
@@ -112,8 +118,15 @@ fn route(
         rest = &rest[..rest.len() - 1];
     }
     match rest {
+        [first] if is(first, "$batch") => batch::run(&ctx),
+        [first, tail @ ..] if is(first, "informationProtection") => {
+            threat_assessment::route(&ctx, tail)
+        }
         [first, tail @ ..] if is(first, "users") => match tail {
             [] => users::list(&ctx),
+            [key] if ctx.req.method == http::Method::DELETE => {
+                directory_admin::delete_user(&ctx, key)
+            }
             [key] => users::get(&ctx, key),
             [key, tail @ ..] => user_scoped(&ctx, Target::User(key), tail),
         },
@@ -138,6 +151,12 @@ fn user_scoped(ctx: &Ctx<'_>, target: Target<'_>, rest: &[String]) -> Result<Res
         [first, tail @ ..] if is(first, "messages") => {
             messages::route(ctx, target, &messages::Scope::Mailbox, tail)
         }
+        [first] if is(first, "sendMail") => message_actions::send_mail(ctx, target),
+        [first, tail @ ..] if is(first, "mailboxSettings") => {
+            mailbox_settings::route(ctx, target, tail)
+        }
+        [first] if is(first, "licenseDetails") => directory_admin::license_details(ctx, target),
+        [first] if is(first, "assignLicense") => directory_admin::assign_license(ctx, target),
         [first, ..] => Err(GraphError::unknown_segment(first)),
         [] => Err(GraphError::unknown_segment("")),
     }

@@ -372,7 +372,7 @@ pub(crate) fn preview(body: &str, content_type: &str) -> String {
 pub(crate) struct BadMessage(pub String);
 
 /// Parses Graph-shaped attachment JSON (`@odata.type` file/item/reference).
-fn attachment_from_json(
+pub(crate) fn attachment_from_json(
     v: &Value,
     id: String,
     default_time: &str,
