@@ -11,7 +11,7 @@
 //! - A lost response to the batch itself is never resent for work that must not repeat:
 //!   every item of that batch is then reported as "may have been carried out".
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 use std::time::Duration;
 
 use serde_json::{Map, Value, json};
@@ -79,8 +79,8 @@ struct Run<'g, 'a> {
     attempts: Vec<u32>,
     /// Ready to send, in index order (a dependency always precedes its dependents).
     pending: BTreeSet<usize>,
-    /// Throttled; sent again after `cool_wait`.
-    cooling: BTreeSet<usize>,
+    /// Throttled, with Graph's answer; sent again after `cool_wait`.
+    cooling: BTreeMap<usize, Error>,
     cool_wait: Duration,
     waited: Duration,
 }
@@ -100,7 +100,7 @@ pub fn run(
         outcomes: vec![None; requests.len()],
         attempts: vec![0; requests.len()],
         pending: (0..requests.len()).collect(),
-        cooling: BTreeSet::new(),
+        cooling: BTreeMap::new(),
         cool_wait: Duration::ZERO,
         waited: Duration::ZERO,
     };
@@ -170,11 +170,12 @@ impl Run<'_, '_> {
         let cooling = std::mem::take(&mut self.cooling);
         self.cool_wait = Duration::ZERO;
         if self.waited + wait > self.policy.max_total_wait {
-            for i in cooling {
+            for (i, e) in cooling {
                 self.outcomes[i] = Some(Err(Error::Throttled {
-                    status: 429,
+                    status: e.status_code(),
                     message: format!(
-                        "Graph throttled this request inside $batch; waiting {:.1} s more would pass the {} s retry budget. Try again later.",
+                        "{} Not retried: waiting {:.1} s more would pass the {} s retry budget. Try again later.",
+                        e.user_message(),
                         wait.as_secs_f64(),
                         self.policy.max_total_wait.as_secs()
                     ),
@@ -192,7 +193,7 @@ impl Run<'_, '_> {
         );
         self.graph.env().sleep(wait);
         self.waited += wait;
-        self.pending.extend(cooling);
+        self.pending.extend(cooling.into_keys());
     }
 
     fn send(&mut self, chunk: &[usize], idempotency: Idempotency) {
@@ -216,7 +217,7 @@ impl Run<'_, '_> {
                     // The next batch would fail the same way: stop here.
                     for i in std::mem::take(&mut self.pending)
                         .into_iter()
-                        .chain(std::mem::take(&mut self.cooling))
+                        .chain(std::mem::take(&mut self.cooling).into_keys())
                     {
                         self.outcomes[i] = Some(Err(e.clone()));
                     }
@@ -245,10 +246,10 @@ impl Run<'_, '_> {
         for i in failed_dependency {
             let d = self.dependency(i);
             match d {
-                Some(d) if self.cooling.contains(&d) => {
+                Some(d) if self.cooling.contains_key(&d) => {
                     // Not run because its dependency was throttled: goes again with it.
                     self.attempts[i] -= 1;
-                    self.cooling.insert(i);
+                    self.cooling.insert(i, responses[&i].error());
                 }
                 Some(d) if matches!(self.outcomes[d], Some(Err(_))) => {
                     let Some(Err(e)) = &self.outcomes[d] else {
@@ -266,8 +267,11 @@ impl Run<'_, '_> {
             self.outcomes[i] = Some(Err(Error::Throttled {
                 status: item.status,
                 message: format!(
-                    "Graph answered HTTP {} to this request inside $batch {} times; gave up after {} attempts. Try again later.",
-                    item.status, self.attempts[i], self.policy.max_attempts
+                    "{} Graph answered HTTP {} to this request inside $batch {} times; gave up after {} attempts. Try again later.",
+                    item.error().user_message(),
+                    item.status,
+                    self.attempts[i],
+                    self.policy.max_attempts
                 ),
             }));
             return;
@@ -283,7 +287,7 @@ impl Run<'_, '_> {
             .retry_after()
             .unwrap_or_else(|| self.policy.backoff(self.attempts[i] - 1, random));
         self.cool_wait = self.cool_wait.max(wait);
-        self.cooling.insert(i);
+        self.cooling.insert(i, item.error());
     }
 
     fn item(&self, i: usize, chunk: &[usize]) -> Value {

@@ -10,6 +10,8 @@ mod message_actions;
 pub mod move_copy;
 pub mod remove_licenses;
 pub mod reply;
+pub mod report_emails;
+pub mod search_move;
 pub mod send_mail;
 pub mod setup_auto_reply;
 pub mod test_connection;
