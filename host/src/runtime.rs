@@ -15,7 +15,7 @@ use wasmtime::{Engine, Store, UpdateDeadline};
 use wasmtime_wasi::WasiCtx;
 use wasmtime_wasi_http::WasiHttpCtx;
 
-use crate::bindings::{file_store, log, token_cache};
+use crate::bindings::{file_store, log, reply_tracking, token_cache};
 use crate::connection::{self, ConnectionInfo};
 use crate::engine::{self, EngineOptions, Loaded};
 use crate::file_store::FileStore;
@@ -51,6 +51,10 @@ pub struct RuntimeConfig {
     pub echo_log: bool,
     /// Hosts no connection may reach, even its own cloud's (an operator blocking a cloud).
     pub deny_hosts: Vec<String>,
+    /// The platform's page that collects answers to tracked mail: Send Mail's
+    /// `<<EmailResponseLink>>` becomes this URL followed by the mail's tracking id.
+    /// None: the platform has no such page, and the placeholder is refused.
+    pub response_link_base: Option<String>,
 }
 
 impl RuntimeConfig {
@@ -66,6 +70,7 @@ impl RuntimeConfig {
             files_root,
             echo_log: false,
             deny_hosts: Vec::new(),
+            response_link_base: None,
         }
     }
 }
@@ -160,6 +165,7 @@ impl Runtime {
         token_cache::add_to_linker::<StoreState, HasSelf<StoreState>>(&mut linker, |s| s)?;
         file_store::add_to_linker::<StoreState, HasSelf<StoreState>>(&mut linker, |s| s)?;
         log::add_to_linker::<StoreState, HasSelf<StoreState>>(&mut linker, |s| s)?;
+        reply_tracking::add_to_linker::<StoreState, HasSelf<StoreState>>(&mut linker, |s| s)?;
         let pre = linker.instantiate_pre(&loaded.component).map_err(|e| {
             anyhow!("the component's imports do not match what this host provides: {e}")
         })?;
@@ -240,6 +246,14 @@ impl Runtime {
                             .any(|d| d.eq_ignore_ascii_case(h))
                     })
                     .collect(),
+                token_free_hosts: conn
+                    .map(|c| {
+                        connection::upload_hosts(&c.environment)
+                            .iter()
+                            .map(|h| h.to_string())
+                            .collect()
+                    })
+                    .unwrap_or_default(),
                 routes: Arc::new(self.config.routes.clone()),
                 log: self.http_log.clone(),
                 redactor: redactor.clone(),
@@ -253,6 +267,7 @@ impl Runtime {
                 .map(|b| format!("{b:02x}"))
                 .collect(),
             files: FileStore::for_tenant(&self.config.files_root, tenant),
+            response_link_base: self.config.response_link_base.clone(),
             log: LogSink {
                 lines: Default::default(),
                 echo_stderr: self.config.echo_log,

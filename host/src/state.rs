@@ -9,7 +9,7 @@ use wasmtime::{StoreLimits, StoreLimitsBuilder};
 use wasmtime_wasi::{WasiCtx, WasiCtxView, WasiView};
 use wasmtime_wasi_http::{WasiHttpCtx, WasiHttpCtxView, WasiHttpView};
 
-use crate::bindings::{file_store, log, token_cache};
+use crate::bindings::{file_store, log, reply_tracking, token_cache};
 use crate::file_store::FileStore;
 use crate::http_hook::Outbound;
 use crate::redact::Redactor;
@@ -51,6 +51,8 @@ pub struct StoreState {
     /// key the guest asks for.
     pub token_namespace: String,
     pub files: FileStore,
+    /// See `RuntimeConfig::response_link_base`.
+    pub response_link_base: Option<String>,
     pub log: LogSink,
     pub redactor: Redactor,
     /// 10 ms epoch slices the guest has run through (see `runtime.rs`).
@@ -185,5 +187,17 @@ impl log::Host for StoreState {
             format!("{done} {}", self.redactor.text(&message))
         };
         self.log.push("progress", text);
+    }
+}
+
+impl reply_tracking::Host for StoreState {
+    fn response_link(&mut self, tracking_id: String) -> Option<String> {
+        // The id is the guest's; only URL-safe ids are turned into links.
+        let safe = !tracking_id.is_empty()
+            && tracking_id
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_');
+        let base = self.response_link_base.as_ref()?;
+        safe.then(|| format!("{base}{tracking_id}"))
     }
 }

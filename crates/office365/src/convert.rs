@@ -1,9 +1,19 @@
 //! Between the WIT types and the core's types.
 
+use o365_core::commands::move_copy::{Action, MessagesInput as CoreMessages};
+use o365_core::commands::reply;
+use o365_core::commands::report_emails::Category;
+use o365_core::commands::send_mail::ReplyMode as CoreReplyMode;
+use o365_core::commands::setup_auto_reply::AutoReplyStatus as CoreStatus;
+use o365_core::compose::files::FileSource as CoreFileSource;
 use o365_core::error::Error;
 use o365_core::manifest as core_manifest;
 use o365_core::model as core;
 
+use crate::exports::soar::office365::commands::{
+    AutoReplyStatus, FileSource, MessagesInput, MoveOrCopy, ReplyMailInput, ReplyMode,
+    ReportCategory,
+};
 use crate::soar::office365::manifest::{
     CommandInfo, ParamType, Parameter, Permissions, PluginManifest,
 };
@@ -133,5 +143,64 @@ fn command_info(c: core_manifest::CommandInfo) -> CommandInfo {
             application: strings(c.permissions.application),
             note: c.permissions.note.map(str::to_string),
         },
+    }
+}
+
+pub fn action(a: MoveOrCopy) -> Action {
+    match a {
+        MoveOrCopy::Move => Action::Move,
+        MoveOrCopy::Copy => Action::Copy,
+    }
+}
+
+pub fn messages(m: MessagesInput) -> CoreMessages {
+    CoreMessages {
+        email_addresses: m.email_addresses,
+        message_ids: m.message_ids,
+    }
+}
+
+pub fn file_source(f: FileSource) -> CoreFileSource {
+    match f {
+        FileSource::IncidentAttachmentFile => CoreFileSource::IncidentAttachmentFile,
+        FileSource::PlaybookFile => CoreFileSource::PlaybookFile,
+        FileSource::ArtifactFile => CoreFileSource::ArtifactFile,
+    }
+}
+
+pub fn reply_mode(m: ReplyMode) -> CoreReplyMode {
+    match m {
+        ReplyMode::NoReply => CoreReplyMode::NoReply,
+        ReplyMode::RequireReply => CoreReplyMode::RequireReply,
+        ReplyMode::RequireAllReply => CoreReplyMode::RequireAllReply,
+        ReplyMode::RequireApproval => CoreReplyMode::RequireApproval,
+        ReplyMode::RequireAllApproval => CoreReplyMode::RequireAllApproval,
+        ReplyMode::FirstToApproveReject => CoreReplyMode::FirstToApproveReject,
+    }
+}
+
+pub fn auto_reply_status(s: AutoReplyStatus) -> CoreStatus {
+    match s {
+        AutoReplyStatus::AlwaysEnabled => CoreStatus::AlwaysEnabled,
+        AutoReplyStatus::Scheduled => CoreStatus::Scheduled,
+        AutoReplyStatus::Disabled => CoreStatus::Disabled,
+    }
+}
+
+pub fn category(c: ReportCategory) -> Category {
+    match c {
+        ReportCategory::Phishing => Category::Phishing,
+        ReportCategory::Spam => Category::Spam,
+    }
+}
+
+pub fn reply(r: ReplyMailInput) -> reply::Input {
+    reply::Input {
+        sender_email: r.sender_email,
+        message_id: r.message_id,
+        subject: r.subject,
+        content: r.content,
+        file_ids: r.file_ids,
+        file_source: r.file_source.map(file_source),
     }
 }
