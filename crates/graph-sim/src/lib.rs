@@ -12,6 +12,7 @@ mod demo;
 mod demo_mail;
 mod error;
 mod faults;
+mod generate;
 mod graph;
 mod handle;
 mod identity;
@@ -30,6 +31,7 @@ use std::sync::Arc;
 
 pub use config::SimConfig;
 pub use faults::{Fault, FaultKind};
+pub use generate::MailboxSpec;
 pub use handle::SimHandle;
 pub use identity::store::AppRegistration;
 pub use log::RecordedRequest;

@@ -4,6 +4,7 @@
 
 mod attachments;
 pub(crate) mod auth;
+pub(crate) mod filter;
 mod mail_folders;
 pub(crate) mod mailbox;
 mod message_query;
@@ -11,6 +12,7 @@ mod message_rules;
 mod messages;
 pub(crate) mod odata;
 pub(crate) mod prefer;
+pub(crate) mod search;
 mod users;
 
 use http::StatusCode;
