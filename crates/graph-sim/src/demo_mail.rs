@@ -22,7 +22,7 @@ const QUOTA_EML: &[u8] = include_bytes!("../data/eml/mailbox-full.eml");
 /// A 1x1 PNG, the inline logo of the newsletter.
 const LOGO_PNG: &str = "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg==";
 
-fn addr(name: &str, address: &str) -> Value {
+pub(crate) fn addr(name: &str, address: &str) -> Value {
     json!({"emailAddress": {"name": name, "address": address}})
 }
 
@@ -32,19 +32,19 @@ fn header(name: &str, value: impl Into<String>) -> Value {
 
 /// The headers of mail that came from outside through Exchange Online
 /// Protection: a Received chain from the sending host, then the verdicts.
-struct Inbound<'a> {
-    helo: &'a str,
-    ip: &'a str,
-    client_ip: &'a str,
-    mail_from_domain: &'a str,
-    spf: &'a str,
-    dkim: &'a str,
-    dmarc: &'a str,
-    compauth: &'a str,
+pub(crate) struct Inbound<'a> {
+    pub helo: &'a str,
+    pub ip: &'a str,
+    pub client_ip: &'a str,
+    pub mail_from_domain: &'a str,
+    pub spf: &'a str,
+    pub dkim: &'a str,
+    pub dmarc: &'a str,
+    pub compauth: &'a str,
 }
 
 impl Inbound<'_> {
-    fn headers(
+    pub(crate) fn headers(
         &self,
         received: i64,
         from: &str,

@@ -9,6 +9,7 @@ use tokio::sync::watch;
 
 use crate::demo;
 use crate::faults::Fault;
+use crate::generate::MailboxSpec;
 use crate::identity::store::AppRegistration;
 use crate::log::RecordedRequest;
 use crate::sim::{Sim, lock};
@@ -239,6 +240,13 @@ impl SimHandle {
                 .map_err(|e| format!("{e:?}"))
         })
         .unwrap_or_else(|| Err(format!("no mailbox for '{user}'")))
+    }
+
+    /// Fills the user's mailbox with generated messages (see
+    /// [`MailboxSpec`]); returns how many were added.
+    pub fn generate_messages(&self, user: &str, spec: &MailboxSpec) -> Result<usize, String> {
+        self.with_mailbox(user, |mbx| crate::generate::populate(mbx, user, spec))
+            .unwrap_or_else(|| Err(format!("no mailbox for '{user}'")))
     }
 
     /// The user's inbox rules (messageRule JSON, in sequence order).

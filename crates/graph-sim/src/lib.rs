@@ -13,6 +13,7 @@ mod demo_admin;
 mod demo_mail;
 mod error;
 mod faults;
+mod generate;
 mod graph;
 mod handle;
 mod handle_admin;
@@ -33,6 +34,7 @@ use std::sync::Arc;
 
 pub use config::SimConfig;
 pub use faults::{Fault, FaultKind};
+pub use generate::MailboxSpec;
 pub use handle::SimHandle;
 pub use identity::store::AppRegistration;
 pub use log::RecordedRequest;

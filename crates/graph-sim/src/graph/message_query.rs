@@ -5,7 +5,12 @@ use std::cmp::Ordering;
 
 use serde_json::Value;
 
+use base64::Engine as _;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+
+use super::filter::{self, Filter};
 use super::odata::Query;
+use super::search::{self, Kql};
 use crate::error::GraphError;
 use crate::store::Message;
 use crate::store::message::{DEFAULT_PROPERTIES, SELECT_ONLY_PROPERTIES};
@@ -14,6 +19,8 @@ use crate::store::message::{DEFAULT_PROPERTIES, SELECT_ONLY_PROPERTIES};
 pub(super) const DEFAULT_TOP: usize = 10;
 /// The largest `$top` Outlook accepts on messages.
 pub(super) const MAX_TOP: usize = 1000;
+/// `$search` finds at most this many messages.
+pub(super) const MAX_SEARCH_RESULTS: usize = 1000;
 
 pub(super) struct ListOptions {
     pub top: usize,
@@ -22,6 +29,8 @@ pub(super) struct ListOptions {
     pub expand_attachments: bool,
     /// (property, descending)
     pub order: Vec<(String, bool)>,
+    pub filter: Option<Filter>,
+    pub search: Option<Kql>,
 }
 
 fn bad(message: impl Into<String>) -> GraphError {
@@ -90,19 +99,60 @@ impl ListOptions {
         }
         let allowed = selectable();
         let select = q.select(&allowed, "microsoft.graph.message")?;
-        let order = match q.get("$orderby") {
-            Some(raw) => parse_order(raw)?,
-            // Outlook lists newest first.
-            None => vec![("receivedDateTime".into(), true)],
+        let explicit_order = q.get("$orderby").map(parse_order).transpose()?;
+        let filter = q
+            .get("$filter")
+            .map(|f| filter::parse(f, &allowed))
+            .transpose()?;
+        let search = q.get("$search").map(search::parse).transpose()?;
+        if search.is_some() {
+            // Outlook refuses these next to $search (reference §2.4).
+            for (option, shown) in [
+                ("$filter", "$filter"),
+                ("$orderby", "$orderBy"),
+                ("$skip", "$skip"),
+            ] {
+                if q.get(option).is_some() {
+                    return Err(GraphError::new(
+                        400,
+                        "BadRequest",
+                        format!("The query parameter '{shown}' is not supported with '$search'."),
+                    ));
+                }
+            }
+        }
+        if let (Some(f), Some(order)) = (&filter, &explicit_order) {
+            f.check_order(order)?;
+        }
+        let skip = match (q.get("$skiptoken"), &search) {
+            (Some(token), _) => parse_skiptoken(token)?,
+            (None, _) => q.number("$skip", 0)?,
         };
         Ok(ListOptions {
             top,
-            skip: q.number("$skip", 0)?,
+            skip,
             select,
             expand_attachments: expand_attachments(q)?,
-            order,
+            // Outlook lists newest first.
+            order: explicit_order.unwrap_or_else(|| vec![("receivedDateTime".into(), true)]),
+            filter,
+            search,
         })
     }
+}
+
+/// The opaque `$skiptoken` of `$search` pages.
+pub(super) fn skiptoken(offset: usize) -> String {
+    URL_SAFE_NO_PAD.encode(format!("search-offset:{offset}"))
+}
+
+fn parse_skiptoken(token: &str) -> Result<usize, GraphError> {
+    URL_SAFE_NO_PAD
+        .decode(token.trim())
+        .ok()
+        .and_then(|b| String::from_utf8(b).ok())
+        .and_then(|s| s.strip_prefix("search-offset:")?.parse().ok())
+        .ok_or_else(|| bad("The $skiptoken is invalid."))
 }
 
 /// Orders JSON values the way OData does for the types messages have.

@@ -3,6 +3,8 @@
 //! New message actions (move, copy, delete, send, ...) add arms to
 //! [`route`].
 
+use std::borrow::Cow;
+
 use http::{Method, StatusCode};
 use serde_json::{Map, Value, json};
 
@@ -10,10 +12,9 @@ use super::auth::Need;
 use super::mail_folders::{item_not_found, resolve_path};
 use super::mailbox::{self, Target};
 use super::message_actions;
-use super::message_filter::Filter;
 use super::message_query::{self, ListOptions};
 use super::prefer::Prefer;
-use super::{Ctx, attachments, is, method_not_allowed, odata};
+use super::{Ctx, attachments, filter, is, method_not_allowed, odata, search};
 use crate::error::GraphError;
 use crate::sim::lock;
 use crate::store::message::{SELECT_ONLY_PROPERTIES, html_to_text};
@@ -124,7 +125,13 @@ pub(super) fn project(
 fn in_folder<'m>(mbx: &'m Mailbox, folder: &'m Folder) -> Result<Vec<&'m Message>, GraphError> {
     Ok(match &folder.kind {
         FolderKind::Mail => mbx.messages_in(&folder.id).collect(),
-        FolderKind::Search { .. } => Vec::new(),
+        FolderKind::Search { filter_query } => {
+            let f = filter::parse(filter_query, &message_query::selectable())?;
+            in_mailbox(mbx)
+                .into_iter()
+                .filter(|m| f.matches(&|p| m.prop(p).map(Cow::into_owned)))
+                .collect()
+        }
     })
 }
 
@@ -145,8 +152,6 @@ fn in_mailbox(mbx: &Mailbox) -> Vec<&Message> {
 
 fn list(ctx: &Ctx<'_>, target: Target<'_>, scope: &Scope<'_>) -> Result<Resp, GraphError> {
     ctx.caller.require(&READ_BASIC)?;
-    ctx.query.reject(&["$search"])?;
-    let filter = Filter::parse(ctx.query.get("$filter"))?;
     let opts = ListOptions::parse(&ctx.query)?;
     if opts.expand_attachments {
         ctx.caller.require(&READ)?;
@@ -164,11 +169,20 @@ fn list(ctx: &Ctx<'_>, target: Target<'_>, scope: &Scope<'_>) -> Result<Resp, Gr
                 )
             }
         };
-        let mut rows: Vec<&Message> = match &filter {
-            Some(f) => candidates.into_iter().filter(|m| f.matches(m)).collect(),
-            None => candidates,
+        let mut rows = candidates;
+        if let Some(f) = &opts.filter {
+            rows.retain(|m| f.matches(&|p| m.prop(p).map(Cow::into_owned)));
+        }
+        let paging_key = if let Some(q) = &opts.search {
+            // Search results come by sent date, newest first, 1000 at most.
+            rows.retain(|m| search::matches(q, m));
+            message_query::sort(&mut rows, &[("sentDateTime".into(), true)]);
+            rows.truncate(message_query::MAX_SEARCH_RESULTS);
+            "$skiptoken"
+        } else {
+            message_query::sort(&mut rows, &opts.order);
+            "$skip"
         };
-        message_query::sort(&mut rows, &opts.order);
         let (page, more) = odata::page(&rows, opts.skip, opts.top);
         let items = page
             .into_iter()
@@ -182,12 +196,14 @@ fn list(ctx: &Ctx<'_>, target: Target<'_>, scope: &Scope<'_>) -> Result<Resp, Gr
             })
             .collect();
         let next = more.then(|| {
-            ctx.query.next_link(
-                ctx.meta,
-                ctx.req.path,
-                "$skip",
-                &(opts.skip + opts.top).to_string(),
-            )
+            let offset = opts.skip + opts.top;
+            let value = if paging_key == "$skip" {
+                offset.to_string()
+            } else {
+                message_query::skiptoken(offset)
+            };
+            ctx.query
+                .next_link(ctx.meta, ctx.req.path, paging_key, &value)
         });
         let body = odata::collection(ctx.context(&fragment), items, next);
         Ok(ctx.ok_with(StatusCode::OK, &body, &prefer.applied()))

@@ -6,16 +6,17 @@ mod attachments;
 pub(crate) mod auth;
 mod batch;
 mod directory_admin;
+pub(crate) mod filter;
 mod mail_folders;
 pub(crate) mod mailbox;
 mod mailbox_settings;
 mod message_actions;
-mod message_filter;
 mod message_query;
 mod message_rules;
 mod messages;
 pub(crate) mod odata;
 pub(crate) mod prefer;
+pub(crate) mod search;
 mod threat_assessment;
 mod users;
 
