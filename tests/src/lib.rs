@@ -100,6 +100,21 @@ impl Fixture {
         std::fs::read_to_string(self.dir.path().join("http.log")).unwrap_or_default()
     }
 
+    /// Puts a file into the file store of `connection`'s tenant; returns its id.
+    pub fn put_file(
+        &self,
+        connection: &Value,
+        name: &str,
+        content_type: &str,
+        data: &[u8],
+    ) -> String {
+        let tenant = connection["tenant-id"].as_str().expect("tenant-id");
+        o365_host::file_store::FileStore::for_tenant(&self.dir.path().join("files"), tenant)
+            .put(name, content_type, data)
+            .expect("file stored")
+            .file_id
+    }
+
     /// Requests the simulator saw whose path contains `fragment`.
     pub fn requests_to(&self, fragment: &str) -> usize {
         self.sim

