@@ -66,7 +66,7 @@ async fn move_100(runs: usize) -> (usize, Vec<Duration>) {
     let conn = f.demo("demo-app");
     let turn = std::cell::Cell::new(0usize);
     measure(&f, &conn, "move-or-copy-email-messages", runs, || {
-        let to = if turn.get() % 2 == 0 { "archive" } else { "inbox" };
+        let to = if turn.get().is_multiple_of(2) { "archive" } else { "inbox" };
         turn.set(turn.get() + 1);
         let ids: Vec<Value> = f
             .sim
