@@ -9,13 +9,16 @@ pub mod cloud;
 pub mod commands;
 pub mod env;
 pub mod error;
+pub mod files;
 pub mod graph;
 pub mod http;
+pub mod mail;
 pub mod mailbox;
 pub mod manifest;
 pub mod model;
 pub mod permissions;
 pub mod retry;
+pub mod time;
 pub mod validate;
 
 #[cfg(test)]

@@ -14,6 +14,9 @@ pub struct FakeEnv {
     pub tokens: RefCell<HashMap<String, CachedToken>>,
     pub refresh_tokens: RefCell<HashMap<String, String>>,
     pub now: u64,
+    /// Stored files, when the file store is on ([`FakeEnv::with_files`]).
+    pub files: RefCell<Vec<(FileInfo, Vec<u8>)>>,
+    files_on: bool,
 }
 
 impl FakeEnv {
@@ -26,7 +29,15 @@ impl FakeEnv {
             tokens: RefCell::default(),
             refresh_tokens: RefCell::default(),
             now: 1_750_000_000,
+            files: RefCell::default(),
+            files_on: false,
         }
+    }
+
+    /// Turns on an in-memory file store.
+    pub fn with_files(mut self) -> Self {
+        self.files_on = true;
+        self
     }
 
     pub fn sent(&self) -> Vec<HttpRequest> {
@@ -82,8 +93,18 @@ impl Env for FakeEnv {
     }
     fn log(&self, _level: LogLevel, _message: &str) {}
     fn progress(&self, _done: u32, _total: u32, _message: &str) {}
-    fn file_put(&self, _name: &str, _content_type: &str, _data: &[u8]) -> Result<FileInfo, String> {
-        Err("no file store in unit tests".into())
+    fn file_put(&self, name: &str, content_type: &str, data: &[u8]) -> Result<FileInfo, String> {
+        if !self.files_on {
+            return Err("no file store in this test".into());
+        }
+        let info = FileInfo {
+            file_id: format!("{:032x}", self.files.borrow().len() + 1),
+            name: name.into(),
+            content_type: content_type.into(),
+            size: data.len() as u64,
+        };
+        self.files.borrow_mut().push((info.clone(), data.to_vec()));
+        Ok(info)
     }
     fn file_get(&self, _file_id: &str, _file_source: &str) -> Result<(FileInfo, Vec<u8>), String> {
         Err("no file store in unit tests".into())

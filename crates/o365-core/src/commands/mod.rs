@@ -3,7 +3,15 @@
 //! together, turns errors into failed results and scrubs secrets from what goes out.
 
 pub mod create_mail_folder;
+pub mod fetch;
+pub mod fetch_event;
+pub mod fetch_related_events;
+pub mod get_email_attachments;
+pub mod get_email_emls;
+pub mod get_email_messages;
 pub mod list_mail_folders;
+pub mod list_message_rules;
+pub mod search_email;
 pub mod test_connection;
 
 use crate::env::Env;
