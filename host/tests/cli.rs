@@ -57,8 +57,28 @@ fn describe_prints_the_manifest() {
         .collect();
     assert_eq!(
         names,
-        ["test-connection", "list-mail-folders", "create-mail-folder"]
+        [
+            "test-connection",
+            "list-mail-folders",
+            "create-mail-folder",
+            "fetch-event",
+            "fetch-related-events",
+            "get-email-attachments",
+            "get-email-emls",
+            "get-email-messages",
+            "list-message-rules",
+            "search-office365-email",
+            "get-eml-attachment",
+        ]
     );
+    let deprecated: Vec<&str> = manifest["commands"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|c| c["deprecated"] == true)
+        .map(|c| c["label"].as_str().unwrap())
+        .collect();
+    assert_eq!(deprecated, ["Search Office 365 Email", "Get EML Attachment"]);
 }
 
 #[test]
