@@ -78,7 +78,10 @@ fn describe_prints_the_manifest() {
         .filter(|c| c["deprecated"] == true)
         .map(|c| c["label"].as_str().unwrap())
         .collect();
-    assert_eq!(deprecated, ["Search Office 365 Email", "Get EML Attachment"]);
+    assert_eq!(
+        deprecated,
+        ["Search Office 365 Email", "Get EML Attachment"]
+    );
 }
 
 #[test]

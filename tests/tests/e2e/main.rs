@@ -2,6 +2,7 @@
 //! loopback. Build the guest first (`scripts/test` does).
 
 mod clouds;
+mod fetch;
 mod folders;
 mod inputs;
 mod policy;
