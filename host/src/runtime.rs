@@ -83,6 +83,9 @@ pub struct Outcome {
     pub logs: Vec<LogLine>,
     /// Hosts the allowlist refused.
     pub denied_hosts: Vec<String>,
+    /// The guest's linear memory at its largest during the call (0 when the
+    /// host failed before instantiating it).
+    pub peak_memory_bytes: u64,
 }
 
 impl Outcome {
@@ -387,6 +390,7 @@ impl Runtime {
             result,
             logs,
             denied_hosts,
+            peak_memory_bytes: store.data().limits.peak_memory_bytes as u64,
         }
     }
 
@@ -404,8 +408,8 @@ impl Runtime {
             .cloned()
     }
 
-    /// Field name -> the seed's label, for one command's parameters.
-    async fn labels(&self, command: &str) -> Vec<(String, String)> {
+    /// (field name, the seed's label, parameter type) of one command's parameters.
+    async fn labels(&self, command: &str) -> Vec<(String, String, String)> {
         let manifest = self.describe().await.unwrap_or_default();
         manifest["commands"]
             .as_array()
@@ -418,6 +422,7 @@ impl Runtime {
                         Some((
                             p["name"].as_str()?.to_string(),
                             p["label"].as_str()?.to_string(),
+                            p["param-type"].as_str().unwrap_or("text").to_string(),
                         ))
                     })
                     .collect()
@@ -466,8 +471,8 @@ impl Runtime {
         let label_for = |name: &str| {
             labels
                 .iter()
-                .find(|(n, _)| n == name)
-                .map(|(_, l)| l.clone())
+                .find(|(n, _, _)| n == name)
+                .map(|(_, l, _)| l.clone())
                 .unwrap_or_else(|| name.to_string())
         };
         let conn_wit = conn.wit.clone();
@@ -578,6 +583,7 @@ fn host_failure(label: &str, message: &str) -> Outcome {
         result: failed_result(&format!("{label} failed."), 400, message),
         logs: Vec::new(),
         denied_hosts: Vec::new(),
+        peak_memory_bytes: 0,
     }
 }
 
@@ -586,8 +592,12 @@ fn input_failure(label: &str, e: &InputError) -> Outcome {
 }
 
 /// Input keys by field name or label (case-insensitive); unknown keys are an error, so a
-/// misspelled parameter is not silently ignored.
-fn normalize_input(input: &Value, labels: &[(String, String)]) -> Result<Value, InputError> {
+/// misspelled parameter is not silently ignored. A JSON-typed parameter (WIT `json`, which
+/// is text) may be given as JSON itself: it is passed on as its text.
+fn normalize_input(
+    input: &Value,
+    labels: &[(String, String, String)],
+) -> Result<Value, InputError> {
     let map = match input {
         Value::Null => return Ok(json!({})),
         Value::Object(m) => m,
@@ -601,22 +611,28 @@ fn normalize_input(input: &Value, labels: &[(String, String)]) -> Result<Value, 
     let mut out = serde_json::Map::new();
     for (key, value) in map {
         let k = key.trim();
-        let name = labels
+        let (name, param_type) = labels
             .iter()
-            .find(|(n, l)| n.eq_ignore_ascii_case(k) || l.eq_ignore_ascii_case(k))
-            .map(|(n, _)| n.clone())
+            .find(|(n, l, _)| n.eq_ignore_ascii_case(k) || l.eq_ignore_ascii_case(k))
+            .map(|(n, _, t)| (n.clone(), t.as_str()))
             .ok_or_else(|| InputError {
                 parameter: key.clone(),
                 message: format!(
                     "is not a parameter of this command. Parameters: {}.",
                     labels
                         .iter()
-                        .map(|(n, l)| format!("{n} ({l})"))
+                        .map(|(n, l, _)| format!("{n} ({l})"))
                         .collect::<Vec<_>>()
                         .join(", ")
                 ),
             })?;
-        out.insert(name, value.clone());
+        let value = match value {
+            Value::Object(_) | Value::Array(_) if param_type == "json" => {
+                Value::String(value.to_string())
+            }
+            other => other.clone(),
+        };
+        out.insert(name, value);
     }
     Ok(Value::Object(out))
 }

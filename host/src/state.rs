@@ -5,7 +5,7 @@ use std::sync::{Arc, Mutex};
 
 use serde::Serialize;
 use wasmtime::component::ResourceTable;
-use wasmtime::{StoreLimits, StoreLimitsBuilder};
+use wasmtime::{ResourceLimiter, StoreLimits, StoreLimitsBuilder};
 use wasmtime_wasi::{WasiCtx, WasiCtxView, WasiView};
 use wasmtime_wasi_http::{WasiHttpCtx, WasiHttpCtxView, WasiHttpView};
 
@@ -45,7 +45,7 @@ pub struct StoreState {
     pub http: WasiHttpCtx,
     pub table: ResourceTable,
     pub outbound: Outbound,
-    pub limits: StoreLimits,
+    pub limits: Limits,
     pub tokens: Arc<TokenCache>,
     /// Prefix that keeps one connection's cache keys apart from another's, whatever
     /// key the guest asks for.
@@ -59,15 +59,70 @@ pub struct StoreState {
     pub cpu_slices: u64,
 }
 
+/// The Store's limits, and the high-water mark of guest linear memory they
+/// let through (for benchmarks and operators sizing the memory limit).
+pub struct Limits {
+    inner: StoreLimits,
+    /// The largest size any linear memory of the guest was allowed to reach.
+    pub peak_memory_bytes: usize,
+}
+
+impl ResourceLimiter for Limits {
+    fn memory_growing(
+        &mut self,
+        current: usize,
+        desired: usize,
+        maximum: Option<usize>,
+    ) -> wasmtime::Result<bool> {
+        let allowed = self.inner.memory_growing(current, desired, maximum)?;
+        if allowed {
+            self.peak_memory_bytes = self.peak_memory_bytes.max(desired);
+        }
+        Ok(allowed)
+    }
+
+    fn memory_grow_failed(&mut self, error: wasmtime::Error) -> wasmtime::Result<()> {
+        self.inner.memory_grow_failed(error)
+    }
+
+    fn table_growing(
+        &mut self,
+        current: usize,
+        desired: usize,
+        maximum: Option<usize>,
+    ) -> wasmtime::Result<bool> {
+        self.inner.table_growing(current, desired, maximum)
+    }
+
+    fn table_grow_failed(&mut self, error: wasmtime::Error) -> wasmtime::Result<()> {
+        self.inner.table_grow_failed(error)
+    }
+
+    fn instances(&self) -> usize {
+        self.inner.instances()
+    }
+
+    fn tables(&self) -> usize {
+        self.inner.tables()
+    }
+
+    fn memories(&self) -> usize {
+        self.inner.memories()
+    }
+}
+
 impl StoreState {
-    pub fn limits(memory_limit_bytes: usize) -> StoreLimits {
-        StoreLimitsBuilder::new()
-            .memory_size(memory_limit_bytes)
-            .instances(32)
-            .tables(16)
-            .memories(4)
-            .trap_on_grow_failure(true)
-            .build()
+    pub fn limits(memory_limit_bytes: usize) -> Limits {
+        Limits {
+            inner: StoreLimitsBuilder::new()
+                .memory_size(memory_limit_bytes)
+                .instances(32)
+                .tables(16)
+                .memories(4)
+                .trap_on_grow_failure(true)
+                .build(),
+            peak_memory_bytes: 0,
+        }
     }
 
     fn key(&self, key: &str) -> String {

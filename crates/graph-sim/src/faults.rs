@@ -10,6 +10,9 @@ pub struct Fault {
     pub method: Option<String>,
     /// Substring of the raw (still percent-encoded) request path.
     pub path_contains: String,
+    /// Substring of the raw query string, when set (to hit one page of a
+    /// listing: `%24skip=100`).
+    pub query_contains: Option<String>,
     /// How many matching requests this fault answers.
     pub times: u32,
     pub kind: FaultKind,
@@ -21,6 +24,7 @@ impl Fault {
         Fault {
             method: None,
             path_contains: path_contains.into(),
+            query_contains: None,
             times: 1,
             kind,
         }
@@ -29,6 +33,12 @@ impl Fault {
     /// Restricts the fault to one HTTP method.
     pub fn method(mut self, method: impl Into<String>) -> Self {
         self.method = Some(method.into());
+        self
+    }
+
+    /// Matches only requests whose raw query contains `fragment`.
+    pub fn query_contains(mut self, fragment: impl Into<String>) -> Self {
+        self.query_contains = Some(fragment.into());
         self
     }
 
@@ -80,12 +90,20 @@ impl FaultQueue {
     }
 
     /// Consumes one firing of the first fault matching the request.
-    pub(crate) fn take(&mut self, method: &str, raw_path: &str) -> Option<FaultKind> {
+    pub(crate) fn take(
+        &mut self,
+        method: &str,
+        raw_path: &str,
+        raw_query: &str,
+    ) -> Option<FaultKind> {
         let idx = self.pending.iter().position(|f| {
             f.method
                 .as_deref()
                 .is_none_or(|m| m.eq_ignore_ascii_case(method))
                 && raw_path.contains(&f.path_contains)
+                && f.query_contains
+                    .as_deref()
+                    .is_none_or(|q| raw_query.contains(q))
         })?;
         let fault = &mut self.pending[idx];
         fault.times -= 1;
@@ -106,18 +124,24 @@ mod tests {
         let mut q = FaultQueue::default();
         q.push(Fault::new("/users", FaultKind::ConnectionReset).method("POST"));
         q.push(Fault::new("/users", FaultKind::MalformedBody).times(2));
+        q.push(Fault::new("/messages", FaultKind::ExpiredToken).query_contains("%24skip=100"));
         assert!(matches!(
-            q.take("GET", "/v1.0/users"),
+            q.take("GET", "/v1.0/users", ""),
             Some(FaultKind::MalformedBody)
         ));
         assert!(matches!(
-            q.take("post", "/v1.0/users"),
+            q.take("post", "/v1.0/users", ""),
             Some(FaultKind::ConnectionReset)
         ));
         assert!(matches!(
-            q.take("GET", "/v1.0/users"),
+            q.take("GET", "/v1.0/users", ""),
             Some(FaultKind::MalformedBody)
         ));
-        assert!(q.take("GET", "/v1.0/users").is_none());
+        assert!(q.take("GET", "/v1.0/users", "").is_none());
+        assert!(q.take("GET", "/v1.0/me/messages", "%24top=100").is_none());
+        assert!(matches!(
+            q.take("GET", "/v1.0/me/messages", "%24top=100&%24skip=100"),
+            Some(FaultKind::ExpiredToken)
+        ));
     }
 }

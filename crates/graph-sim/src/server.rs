@@ -86,7 +86,7 @@ async fn serve(sim: Arc<Sim>, req: Request<Incoming>) -> Result<Resp, io::Error>
         headers: &parts.headers,
         body: &body,
     };
-    let fault = lock(&sim.faults).take(parts.method.as_str(), &path);
+    let fault = lock(&sim.faults).take(parts.method.as_str(), &path, &query);
     let resp = match fault {
         None if too_large => GraphError::new(
             413,

@@ -132,9 +132,11 @@ impl Error {
     }
 }
 
-/// "Label: what is wrong", unless the message already names the parameter (seed wording).
+/// "Label: what is wrong", unless the message already names the parameter (the seed's
+/// wordings: "The parameter 'Email Address' is required ...", "Filter and Search cannot
+/// be used at the same time").
 fn input_text(parameter: &str, message: &str) -> String {
-    if message.contains(&format!("'{parameter}'")) {
+    if message.contains(&format!("'{parameter}'")) || message.starts_with(parameter) {
         message.to_string()
     } else {
         format!("{parameter}: {message}")

@@ -12,9 +12,11 @@ pub mod compose;
 pub mod datetime;
 pub mod env;
 pub mod error;
+pub mod files;
 pub mod folder_ref;
 pub mod graph;
 pub mod http;
+pub mod mail;
 pub mod mailbox;
 pub mod manifest;
 pub mod message_ref;
@@ -22,6 +24,7 @@ pub mod model;
 pub mod permissions;
 pub mod retry;
 pub mod targets;
+pub mod time;
 pub mod validate;
 
 #[cfg(test)]

@@ -165,6 +165,16 @@ fn mail_write() -> Permissions {
     }
 }
 
+/// A mailbox parameter's description, ending with the grant-type rule.
+macro_rules! mailbox_rule {
+    ($what:literal) => {
+        concat!(
+            $what,
+            " May be left blank with the Authorization Code grant type (the signed-in user's mailbox); required with Client Credentials."
+        )
+    };
+}
+
 pub fn commands() -> Vec<CommandInfo> {
     use ParamType::*;
     vec![
@@ -228,6 +238,164 @@ pub fn commands() -> Vec<CommandInfo> {
                 application: &["Mail.ReadWrite"],
                 note: None,
             },
+        },
+        CommandInfo {
+            name: "fetch-event",
+            label: "Fetch Event",
+            description: "Returns emails of the given folders received between Start Time and End Time (UTC) as events, oldest first, with the vendor document's field mappings, enrichment of attached items and .eml files, authentication verdicts, and a cursor for the next run.",
+            deprecated: false,
+            parameters: vec![
+                email_address(mailbox_rule!("The email address from which to fetch events.")),
+                param("mail-folders", "Mail Folders", TextList, true)
+                    .example("[\"inbox\", \"Inbox/Phishing\"]")
+                    .describe("The folders to fetch from: folder ids, well-known names (inbox, junkemail, ...), display names (Phishing) or paths of display names (Inbox/Phishing; a leading '/' forces a path)."),
+                param("start-time", "Start Time", DateTime, true)
+                    .example("2022-01-09 00:00")
+                    .describe("The start of the window, UTC: 2022-01-09 00:00 or ISO 8601 (2022-01-09T00:00:00Z)."),
+                param("end-time", "End Time", DateTime, true)
+                    .example("2023-01-06 00:00")
+                    .describe("The end of the window, UTC, same formats."),
+                param("number-of-events-fetched", "Number of Event(s) Fetched", Integer, false)
+                    .default("10")
+                    .example("10")
+                    .describe("The maximum number of emails per folder, 1 to 1000; pages are followed until that many. With several folders the total is the sum."),
+                param("filter", "Filter", Text, false)
+                    .example("hasAttachments eq true and contains(subject, 'test')")
+                    .describe("An OData $filter expression, combined with the time window. Leave empty when Search Condition is given."),
+                param("search-condition", "Search Condition", Text, false)
+                    .example("body:test or subject:test")
+                    .describe("A KQL $search expression. Graph refuses $filter with $search, so the time window goes into the KQL by day and is then applied exactly. Leave empty when Filter is given."),
+                param("tolerance-scope", "Tolerance Scope", Integer, false)
+                    .default("0")
+                    .example("10")
+                    .describe("Minutes subtracted from Start Time so late-indexed emails are not lost: emails are fetched between Start Time - Tolerance Scope and End Time."),
+                immutable_ids(),
+                param("cursor", "Cursor", Json, false)
+                    .example("{\"version\": 1, \"mailbox\": \"me\", \"folders\": {\"inbox\": {\"receivedDateTime\": \"2025-03-01T10:14:58Z\", \"ids\": [\"AAMk...\"]}}}")
+                    .describe("The 'cursor' of the previous run's context data. Each folder then starts at the newest email the previous run delivered, without delivering it again: no email is skipped or duplicated between scheduled runs."),
+            ],
+            permissions: MAIL_READ,
+        },
+        CommandInfo {
+            name: "fetch-related-events",
+            label: "Fetch Related Events",
+            description: "Returns the most recent emails of a folder from the last hours as events, newest first, with the same field mappings and enrichment as Fetch Event.",
+            deprecated: false,
+            parameters: vec![
+                email_address(mailbox_rule!("The email address from which to fetch related events.")),
+                param("mail-folder", "Mail Folder", Text, true)
+                    .example("inbox")
+                    .describe("The folder: a folder id, a well-known name, a display name or a path (Inbox/Phishing)."),
+                param("the-hours-before", "The Hours Before", Integer, true)
+                    .example("11")
+                    .describe("The number of hours before the current time."),
+                param("top-recent-event-number", "Top Recent Event Number", Integer, false)
+                    .default("10")
+                    .example("1")
+                    .describe("The maximum number of the most recent emails, 1 to 1000."),
+                param("filter", "Filter", Text, false)
+                    .example("createdDateTime gt 2020-04-21")
+                    .describe("An OData $filter expression. Leave empty when Search is given."),
+                param("search", "Search", Text, false)
+                    .example("body:excitement")
+                    .describe("A KQL $search expression. Leave empty when Filter is given."),
+                immutable_ids(),
+            ],
+            permissions: MAIL_READ,
+        },
+        CommandInfo {
+            name: "get-email-attachments",
+            label: "Get Email Attachments",
+            description: "Retrieves the attachments of the given messages into the file store, with their hashes. Reference (cloud) attachments are returned as metadata; attachments over the size cap are reported as skipped. A message without attachments succeeds with no results.",
+            deprecated: false,
+            parameters: vec![
+                mailboxes(mailbox_rule!("The email addresses or user IDs from which to retrieve email attachments.")),
+                message_ids(),
+                param("max-attachment-size-mb", "Max Attachment Size (MB)", Integer, false)
+                    .default("25")
+                    .example("25")
+                    .describe("Attachments larger than this (1 to 40 MB) are skipped and reported with their size instead of failing the command."),
+            ],
+            permissions: MAIL_READ,
+        },
+        CommandInfo {
+            name: "get-email-emls",
+            label: "Get Email EMLs",
+            description: "Retrieves emails in EML format into the file store and returns their file ids, names, sizes and hashes.",
+            deprecated: false,
+            parameters: vec![
+                mailboxes(mailbox_rule!("The email addresses or user IDs from which to retrieve emails in EML format.")),
+                message_ids(),
+            ],
+            permissions: MAIL_READ,
+        },
+        CommandInfo {
+            name: "get-email-messages",
+            label: "Get Email Messages",
+            description: "Retrieves email messages by message id or internet message id, with their internet headers and authentication verdicts.",
+            deprecated: false,
+            parameters: vec![
+                mailboxes(mailbox_rule!("The email addresses or user IDs from which to retrieve emails.")),
+                message_ids(),
+            ],
+            permissions: MAIL_READ,
+        },
+        CommandInfo {
+            name: "list-message-rules",
+            label: "List Message Rules",
+            description: "Retrieves the inbox rules of a mailbox and flags those that forward or redirect mail outside the mailbox's domain, delete mail, or hide it.",
+            deprecated: false,
+            parameters: vec![
+                param("user-principal-name", "User Principal Name", Text, false)
+                    .example("test@example.com")
+                    .describe("The mailbox whose rules to list. May be left blank with the Authorization Code grant type (the signed-in user's mailbox); required with Client Credentials."),
+                param("rule-name", "Rule Name", Text, false)
+                    .example("forwarding")
+                    .describe("Only the rule with this display name (case-insensitive). By default all rules are returned."),
+            ],
+            permissions: Permissions {
+                delegated: &["MailboxSettings.Read"],
+                application: &["MailboxSettings.Read"],
+                note: None,
+            },
+        },
+        CommandInfo {
+            name: "search-office365-email",
+            label: "Search Office 365 Email",
+            description: "Deprecated: use Fetch Related Events or Get Email Messages. Searches a folder or the whole mailbox by Filter or Search Condition, newest first.",
+            deprecated: true,
+            parameters: vec![
+                email_address(mailbox_rule!("The email address to search.")),
+                param("mail-folder", "Mail Folder", Text, false)
+                    .example("inbox")
+                    .describe("The folder to search; empty searches the whole mailbox."),
+                param("filter", "Filter", Text, false)
+                    .example("contains(subject, 'invoice')")
+                    .describe("An OData $filter expression. Leave empty when Search Condition is given."),
+                param("search-condition", "Search Condition", Text, false)
+                    .example("subject:invoice")
+                    .describe("A KQL $search expression. Leave empty when Filter is given."),
+                param("number-of-results", "Number of Results", Integer, false)
+                    .default("10")
+                    .example("10")
+                    .describe("The maximum number of emails returned, 1 to 1000."),
+            ],
+            permissions: MAIL_READ,
+        },
+        CommandInfo {
+            name: "get-eml-attachment",
+            label: "Get EML Attachment",
+            description: "Deprecated: use Get Email Attachments. Retrieves the attached messages of the given messages (item attachments and .eml files) as EML files.",
+            deprecated: true,
+            parameters: vec![
+                mailboxes(mailbox_rule!("The email addresses or user IDs of the messages.")),
+                message_ids(),
+                param("max-attachment-size-mb", "Max Attachment Size (MB)", Integer, false)
+                    .default("25")
+                    .example("25")
+                    .describe("Attached messages larger than this (1 to 40 MB) are skipped and reported with their size."),
+            ],
+            permissions: MAIL_READ,
         },
         CommandInfo {
             name: "move-or-copy-email-messages",
@@ -450,6 +618,44 @@ pub fn commands() -> Vec<CommandInfo> {
             permissions: mail_write(),
         },
     ]
+}
+
+/// What every mail-reading command needs: bodies, headers and attachments
+/// are beyond Mail.ReadBasic.
+const MAIL_READ: Permissions = Permissions {
+    delegated: &["Mail.Read"],
+    application: &["Mail.Read"],
+    note: None,
+};
+
+fn email_address(what: &'static str) -> Parameter {
+    param("email-address", "Email Address", ParamType::Text, false)
+        .example("test@example.com")
+        .describe(what)
+}
+
+fn mailboxes(what: &'static str) -> Parameter {
+    param(
+        "email-addresses",
+        "Email Addresses or User IDs",
+        ParamType::TextList,
+        false,
+    )
+    .example("[\"alex.wilber@contoso.example\"]")
+    .describe(what)
+}
+
+fn message_ids() -> Parameter {
+    param("message-ids", "Message IDs", ParamType::TextList, true)
+        .example("[\"AAMkAGVmMDEz...AAA=\", \"<PH0PR11MB4998A1B2C3@PH0PR11MB4998.namprd11.prod.outlook.com>\"]")
+        .describe("The ids of the messages ($value[*].id of Fetch Event) or their internet message ids; an internet message id returns every copy in the mailbox. Each must match the mailbox at the same index of Email Addresses or User IDs.")
+}
+
+fn immutable_ids() -> Parameter {
+    param("use-immutable-ids", "Use Immutable IDs", ParamType::Boolean, false)
+        .default("false")
+        .example("True")
+        .describe("Ask Graph for immutable ids (Prefer: IdType=\"ImmutableId\"): a message keeps its id when it is moved to another folder.")
 }
 
 pub fn command(name: &str) -> Option<CommandInfo> {

@@ -14,8 +14,9 @@ pub struct FakeEnv {
     pub tokens: RefCell<HashMap<String, CachedToken>>,
     pub refresh_tokens: RefCell<HashMap<String, String>>,
     pub now: u64,
-    /// The host file store: id -> (info, bytes).
-    pub files: RefCell<HashMap<String, (FileInfo, Vec<u8>)>>,
+    /// Stored files, when the file store is on ([`FakeEnv::with_files`]).
+    pub files: RefCell<Vec<(FileInfo, Vec<u8>)>>,
+    files_on: bool,
     /// Base of the platform's response links; None: the platform has none.
     pub link_base: Option<String>,
 }
@@ -31,11 +32,18 @@ impl FakeEnv {
             refresh_tokens: RefCell::default(),
             now: 1_750_000_000,
             files: RefCell::default(),
+            files_on: false,
             link_base: None,
         }
     }
 
-    /// Puts a file into the in-memory file store.
+    /// Turns on an in-memory file store.
+    pub fn with_files(mut self) -> Self {
+        self.files_on = true;
+        self
+    }
+
+    /// Puts a file under a chosen id into the file store (as the platform would).
     pub fn add_file(&self, id: &str, name: &str, content_type: &str, data: Vec<u8>) {
         let info = FileInfo {
             file_id: id.into(),
@@ -43,7 +51,7 @@ impl FakeEnv {
             content_type: content_type.into(),
             size: data.len() as u64,
         };
-        self.files.borrow_mut().insert(id.into(), (info, data));
+        self.files.borrow_mut().push((info, data));
     }
 
     pub fn sent(&self) -> Vec<HttpRequest> {
@@ -99,13 +107,24 @@ impl Env for FakeEnv {
     }
     fn log(&self, _level: LogLevel, _message: &str) {}
     fn progress(&self, _done: u32, _total: u32, _message: &str) {}
-    fn file_put(&self, _name: &str, _content_type: &str, _data: &[u8]) -> Result<FileInfo, String> {
-        Err("no file store in unit tests".into())
+    fn file_put(&self, name: &str, content_type: &str, data: &[u8]) -> Result<FileInfo, String> {
+        if !self.files_on {
+            return Err("no file store in this test".into());
+        }
+        let info = FileInfo {
+            file_id: format!("{:032x}", self.files.borrow().len() + 1),
+            name: name.into(),
+            content_type: content_type.into(),
+            size: data.len() as u64,
+        };
+        self.files.borrow_mut().push((info.clone(), data.to_vec()));
+        Ok(info)
     }
     fn file_get(&self, file_id: &str, _file_source: &str) -> Result<(FileInfo, Vec<u8>), String> {
         self.files
             .borrow()
-            .get(file_id)
+            .iter()
+            .find(|(info, _)| info.file_id == file_id)
             .cloned()
             .ok_or_else(|| format!("no file with id '{file_id}' in this tenant's store."))
     }

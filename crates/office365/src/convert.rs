@@ -11,7 +11,7 @@ use o365_core::manifest as core_manifest;
 use o365_core::model as core;
 
 use crate::exports::soar::office365::commands::{
-    AutoReplyStatus, FileSource, MessagesInput, MoveOrCopy, ReplyMailInput, ReplyMode,
+    AutoReplyStatus, FileSource, MessageItemsInput, MoveOrCopy, ReplyMailInput, ReplyMode,
     ReportCategory,
 };
 use crate::soar::office365::manifest::{
@@ -52,20 +52,31 @@ pub fn connection(c: Connection) -> core::Connection {
     }
 }
 
+/// Each JSON value is dropped as soon as it is text, so a large fetch does
+/// not hold its data twice in guest memory.
 pub fn result(r: core::CommandResult) -> CommandResult {
+    let core::CommandResult {
+        status,
+        raw_data,
+        key_fields,
+        context_data,
+        errors,
+        events,
+        files,
+    } = r;
+    let text = |v: serde_json::Value| v.to_string();
     CommandResult {
-        status: match r.status {
+        status: match status {
             core::Status::Successful => Status::Successful,
             core::Status::PartiallySuccessful => Status::PartiallySuccessful,
             core::Status::Failed => Status::Failed,
         },
-        raw_data: r.raw_data.to_string(),
-        key_fields: r.key_fields.to_string(),
-        context_data: r.context_data.to_string(),
-        errors: r.errors.into_iter().map(command_error).collect(),
-        events: r.events.iter().map(|e| e.to_string()).collect(),
-        files: r
-            .files
+        raw_data: text(raw_data),
+        key_fields: text(key_fields),
+        context_data: text(context_data),
+        errors: errors.into_iter().map(command_error).collect(),
+        events: events.into_iter().map(text).collect(),
+        files: files
             .into_iter()
             .map(|f| StoredFile {
                 file_id: f.file_id,
@@ -153,7 +164,7 @@ pub fn action(a: MoveOrCopy) -> Action {
     }
 }
 
-pub fn messages(m: MessagesInput) -> CoreMessages {
+pub fn messages(m: MessageItemsInput) -> CoreMessages {
     CoreMessages {
         email_addresses: m.email_addresses,
         message_ids: m.message_ids,

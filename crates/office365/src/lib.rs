@@ -5,9 +5,10 @@ mod wasi_env;
 
 use o365_core::auth;
 use o365_core::commands::{
-    create_mail_folder, delete_message, delete_users, list_mail_folders, move_copy,
-    remove_licenses, reply, report_emails, search_move, send_mail, setup_auto_reply,
-    test_connection,
+    create_mail_folder, delete_message, delete_users, fetch_event, fetch_related_events,
+    get_email_attachments, get_email_emls, get_email_messages, list_mail_folders,
+    list_message_rules, move_copy, remove_licenses, reply, report_emails, search_email,
+    search_move, send_mail, setup_auto_reply, test_connection,
 };
 use o365_core::retry::RetryPolicy;
 
@@ -18,9 +19,10 @@ wit_bindgen::generate!({
 });
 
 use exports::soar::office365::commands::{
-    CreateMailFolderInput, ListMailFoldersInput, MessagesInput, MoveOrCopyEmailMessagesInput,
-    ReplyMailInput, ReportEmailsInput, SearchAndMoveOrCopyEmailMessagesInput, SendMailInput,
-    SetupAutoReplyInput, UsersInput,
+    AttachmentsInput, CreateMailFolderInput, FetchEventInput, FetchRelatedEventsInput,
+    ListMailFoldersInput, ListMessageRulesInput, MessageItemsInput, MoveOrCopyEmailMessagesInput,
+    ReplyMailInput, ReportEmailsInput, SearchAndMoveOrCopyEmailMessagesInput,
+    SearchOffice365EmailInput, SendMailInput, SetupAutoReplyInput, UsersInput,
 };
 use exports::soar::office365::connection_actions::{AuthorizationRequest, RefreshTokenGrant};
 use soar::office365::types::{CommandError, CommandResult, Connection};
@@ -99,6 +101,120 @@ impl exports::soar::office365::commands::Guest for Component {
         ))
     }
 
+    fn fetch_event(connection: Connection, input: FetchEventInput) -> CommandResult {
+        let conn = convert::connection(connection);
+        let input = fetch_event::Input {
+            email_address: input.email_address,
+            mail_folders: input.mail_folders,
+            start_time: input.start_time,
+            end_time: input.end_time,
+            number_of_events_fetched: input.number_of_events_fetched,
+            filter: input.filter,
+            search_condition: input.search_condition,
+            tolerance_scope: input.tolerance_scope,
+            use_immutable_ids: input.use_immutable_ids,
+            cursor: input.cursor,
+        };
+        convert::result(fetch_event::fetch_event(&wasi_env::WasiEnv, &conn, &input))
+    }
+
+    fn fetch_related_events(
+        connection: Connection,
+        input: FetchRelatedEventsInput,
+    ) -> CommandResult {
+        let conn = convert::connection(connection);
+        let input = fetch_related_events::Input {
+            email_address: input.email_address,
+            mail_folder: input.mail_folder,
+            the_hours_before: input.the_hours_before,
+            top_recent_event_number: input.top_recent_event_number,
+            filter: input.filter,
+            search: input.search,
+            use_immutable_ids: input.use_immutable_ids,
+        };
+        convert::result(fetch_related_events::fetch_related_events(
+            &wasi_env::WasiEnv,
+            &conn,
+            &input,
+        ))
+    }
+
+    fn get_email_messages(connection: Connection, input: MessageItemsInput) -> CommandResult {
+        let conn = convert::connection(connection);
+        let input = get_email_messages::Input {
+            email_addresses: input.email_addresses,
+            message_ids: input.message_ids,
+        };
+        convert::result(get_email_messages::get_email_messages(
+            &wasi_env::WasiEnv,
+            &conn,
+            &input,
+        ))
+    }
+
+    fn get_email_emls(connection: Connection, input: MessageItemsInput) -> CommandResult {
+        let conn = convert::connection(connection);
+        let input = get_email_emls::Input {
+            email_addresses: input.email_addresses,
+            message_ids: input.message_ids,
+        };
+        convert::result(get_email_emls::get_email_emls(
+            &wasi_env::WasiEnv,
+            &conn,
+            &input,
+        ))
+    }
+
+    fn get_email_attachments(connection: Connection, input: AttachmentsInput) -> CommandResult {
+        let conn = convert::connection(connection);
+        convert::result(get_email_attachments::get_email_attachments(
+            &wasi_env::WasiEnv,
+            &conn,
+            &attachments_input(input),
+        ))
+    }
+
+    fn list_message_rules(connection: Connection, input: ListMessageRulesInput) -> CommandResult {
+        let conn = convert::connection(connection);
+        let input = list_message_rules::Input {
+            user_principal_name: input.user_principal_name,
+            rule_name: input.rule_name,
+        };
+        convert::result(list_message_rules::list_message_rules(
+            &wasi_env::WasiEnv,
+            &conn,
+            &input,
+        ))
+    }
+
+    fn search_office365_email(
+        connection: Connection,
+        input: SearchOffice365EmailInput,
+    ) -> CommandResult {
+        let conn = convert::connection(connection);
+        let input = search_email::Input {
+            email_address: input.email_address,
+            mail_folder: input.mail_folder,
+            filter: input.filter,
+            search_condition: input.search_condition,
+            number_of_results: input.number_of_results,
+        };
+        convert::result(search_email::search_email(
+            &wasi_env::WasiEnv,
+            &conn,
+            &input,
+        ))
+    }
+
+    fn get_eml_attachment(connection: Connection, input: AttachmentsInput) -> CommandResult {
+        let conn = convert::connection(connection);
+        convert::result(get_email_attachments::get_eml_attachment(
+            &wasi_env::WasiEnv,
+            &conn,
+            &attachments_input(input),
+        ))
+    }
+
     fn move_or_copy_email_messages(
         connection: Connection,
         input: MoveOrCopyEmailMessagesInput,
@@ -117,7 +233,7 @@ impl exports::soar::office365::commands::Guest for Component {
         ))
     }
 
-    fn delete_email_message(connection: Connection, input: MessagesInput) -> CommandResult {
+    fn delete_email_message(connection: Connection, input: MessageItemsInput) -> CommandResult {
         let conn = convert::connection(connection);
         convert::result(delete_message::delete_email_message(
             &wasi_env::WasiEnv,
@@ -240,7 +356,7 @@ impl exports::soar::office365::commands::Guest for Component {
         ))
     }
 
-    fn move_email_to_junk_box(connection: Connection, input: MessagesInput) -> CommandResult {
+    fn move_email_to_junk_box(connection: Connection, input: MessageItemsInput) -> CommandResult {
         let conn = convert::connection(connection);
         convert::result(move_copy::move_email_to_junk_box(
             &wasi_env::WasiEnv,
@@ -249,13 +365,21 @@ impl exports::soar::office365::commands::Guest for Component {
         ))
     }
 
-    fn remove_office365_email(connection: Connection, input: MessagesInput) -> CommandResult {
+    fn remove_office365_email(connection: Connection, input: MessageItemsInput) -> CommandResult {
         let conn = convert::connection(connection);
         convert::result(delete_message::remove_office365_email(
             &wasi_env::WasiEnv,
             &conn,
             &convert::messages(input),
         ))
+    }
+}
+
+fn attachments_input(input: AttachmentsInput) -> get_email_attachments::Input {
+    get_email_attachments::Input {
+        email_addresses: input.email_addresses,
+        message_ids: input.message_ids,
+        max_attachment_size_mb: input.max_attachment_size_mb,
     }
 }
 

@@ -5,6 +5,7 @@ mod act_directory;
 mod act_messages;
 mod act_send;
 mod clouds;
+mod fetch;
 mod folders;
 mod inputs;
 mod policy;

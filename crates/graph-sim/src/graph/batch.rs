@@ -274,7 +274,7 @@ fn dispatch(ctx: &Ctx<'_>, item: &Item) -> Resp {
     {
         bad("A batch cannot contain another batch.").render(ctx.meta)
     } else {
-        let fault = lock(&ctx.sim.faults).take(item.method.as_str(), &item.path);
+        let fault = lock(&ctx.sim.faults).take(item.method.as_str(), &item.path, &item.query);
         match fault {
             Some(FaultKind::Status {
                 status,
