@@ -9,22 +9,20 @@ pub mod batch;
 pub mod cloud;
 pub mod commands;
 pub mod compose;
-pub mod datetime;
 pub mod env;
 pub mod error;
 pub mod files;
-pub mod folder_ref;
 pub mod graph;
 pub mod http;
 pub mod mail;
 pub mod mailbox;
 pub mod manifest;
-pub mod message_ref;
+pub mod message_lookup;
 pub mod model;
 pub mod permissions;
 pub mod retry;
-pub mod targets;
 pub mod time;
+pub mod user_list;
 pub mod validate;
 
 #[cfg(test)]

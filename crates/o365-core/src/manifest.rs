@@ -85,17 +85,6 @@ impl Parameter {
     }
 }
 
-fn mailboxes_param(description: &'static str) -> Parameter {
-    param(
-        "email-addresses",
-        "Email Addresses or User IDs",
-        ParamType::TextList,
-        false,
-    )
-    .example("[\"alex.wilber@contoso.example\"]")
-    .describe(description)
-}
-
 fn message_ids_param(description: &'static str) -> Parameter {
     param("message-ids", "Message IDs", ParamType::TextList, true)
         .example("[\"AAMkAGVmMDEz...AAA=\"]")
@@ -403,7 +392,7 @@ pub fn commands() -> Vec<CommandInfo> {
             description: "Moves or copies the specified messages to the destination mail folder, 20 per JSON batch; returns each message's new id.",
             deprecated: false,
             parameters: vec![
-                mailboxes_param("The mailbox of each message, paired by index with Message IDs. May be left blank with the Authorization Code grant type (the signed-in user's mailbox); required with Client Credentials."),
+                mailboxes(mailbox_rule!("The mailbox of each message, paired by index with Message IDs.")),
                 message_ids_param("The messages to move or copy: Graph ids ($.value[*].id of Fetch Event) or internetMessageIds, each paired with the address at the same index."),
                 destination_param(),
                 param("move-or-copy", "Move or Copy", Choice, true)
@@ -419,7 +408,7 @@ pub fn commands() -> Vec<CommandInfo> {
             description: "Deletes the specified email messages (into Recoverable Items), 20 per JSON batch.",
             deprecated: false,
             parameters: vec![
-                mailboxes_param("The mailbox of each message, paired by index with Message IDs. May be left blank with the Authorization Code grant type; required with Client Credentials."),
+                mailboxes(mailbox_rule!("The mailbox of each message, paired by index with Message IDs.")),
                 message_ids_param("The messages to delete: Graph ids or internetMessageIds, each paired with the address at the same index."),
             ],
             permissions: mail_write(),
@@ -430,9 +419,7 @@ pub fn commands() -> Vec<CommandInfo> {
             description: "Finds messages by subject and/or sender and moves or copies them to another folder; with Client Credentials and no Email Address, in every mailbox of the tenant.",
             deprecated: false,
             parameters: vec![
-                param("email-address", "Email Address", Text, false)
-                    .example("alex.wilber@contoso.example")
-                    .describe("The mailbox to search. Blank: the signed-in user's mailbox (Authorization Code), or every mailbox of the tenant (Client Credentials)."),
+                email_address("The mailbox to search. Blank: the signed-in user's mailbox (Authorization Code), or every mailbox of the tenant (Client Credentials)."),
                 param("email-subject", "Email Subject", Text, false)
                     .example("Microsoft Entra ID Protection Weekly Digest")
                     .describe("The exact subject of the messages. Email Subject, Sender Email Address, or both are required."),
@@ -601,7 +588,7 @@ pub fn commands() -> Vec<CommandInfo> {
             description: "Deprecated: use Move or Copy Email Messages with the folder junkemail.",
             deprecated: true,
             parameters: vec![
-                mailboxes_param("The mailbox of each message, paired by index with Message IDs."),
+                mailboxes(mailbox_rule!("The mailbox of each message, paired by index with Message IDs.")),
                 message_ids_param("The messages to move to Junk Email."),
             ],
             permissions: mail_write(),
@@ -612,7 +599,7 @@ pub fn commands() -> Vec<CommandInfo> {
             description: "Deprecated: use Delete Email Message.",
             deprecated: true,
             parameters: vec![
-                mailboxes_param("The mailbox of each message, paired by index with Message IDs."),
+                mailboxes(mailbox_rule!("The mailbox of each message, paired by index with Message IDs.")),
                 message_ids_param("The messages to delete."),
             ],
             permissions: mail_write(),

@@ -122,7 +122,7 @@ pub fn mailbox_address(label: &str, value: &str) -> Result<String, Error> {
 }
 
 /// Graph ids are long base64-ish strings (`A-Z a-z 0-9 + / = - _`).
-pub(crate) fn looks_like_graph_id(v: &str) -> bool {
+fn looks_like_graph_id(v: &str) -> bool {
     v.len() >= 16
         && v.chars()
             .all(|c| c.is_ascii_alphanumeric() || "+/=-_".contains(c))

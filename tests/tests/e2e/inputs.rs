@@ -169,7 +169,7 @@ fn cases() -> Vec<Case> {
             command: "move-or-copy-email-messages",
             input: json!({"email-addresses": ["alex.wilber@contoso.example"], "message-ids": ["AAMkAGVmMDEzMTM4AAA=", "AAMkAGVmMDEzMTM5AAA="],
                           "destination-mail-folder": "archive", "move-or-copy": "move"}),
-            expect: "Email Addresses or User IDs: has 1 entries but Message IDs has 2",
+            expect: "Email Addresses or User IDs: has 1 items but Message IDs has 2",
         },
         Case {
             name: "a message listed twice",

@@ -4,23 +4,23 @@
 use serde_json::json;
 
 use super::execute;
-use super::message_actions::{self, message_path};
+use super::message_actions::{self, message_path, targets};
 use super::move_copy::MessagesInput;
 use crate::batch::Request;
 use crate::env::Env;
 use crate::error::Error;
 use crate::graph::Graph;
+use crate::mail::pairs::Pair;
 use crate::model::{CommandResult, Connection};
-use crate::targets::{self, Target};
 
 pub const LABEL: &str = "Delete Email Message";
 pub const REMOVE_LABEL: &str = "Remove Office 365 Email";
 
-fn parse(conn: &Connection, input: &MessagesInput) -> Result<Vec<Target>, Error> {
-    targets::pair(conn, &input.email_addresses, &input.message_ids)
+fn parse(conn: &Connection, input: &MessagesInput) -> Result<Vec<Pair>, Error> {
+    targets(conn, &input.email_addresses, &input.message_ids)
 }
 
-fn run(graph: &Graph, targets: Vec<Target>, label: &str) -> Result<CommandResult, Error> {
+fn run(graph: &Graph, targets: Vec<Pair>, label: &str) -> Result<CommandResult, Error> {
     let outcomes = message_actions::act(graph, &targets, "deleted messages", |t, id| {
         Ok(Request::delete(message_path(t, id)))
     });

@@ -12,7 +12,7 @@ use crate::graph::Graph;
 use crate::http::{self, segment};
 use crate::model::{CommandResult, Connection, Status};
 use crate::retry::Idempotency;
-use crate::targets;
+use crate::user_list;
 
 pub const LABEL: &str = "Delete User Accounts";
 const USERS: &str = "User IDs Or User Principal Names";
@@ -30,7 +30,7 @@ struct Plan {
 
 fn parse(input: &Input) -> Result<Plan, Error> {
     Ok(Plan {
-        users: targets::users(USERS, &input.user_ids)?,
+        users: user_list::parse(USERS, &input.user_ids)?,
         dry_run: input.dry_run,
     })
 }

@@ -9,14 +9,48 @@ use crate::batch::{self, Request};
 use crate::error::Error;
 use crate::graph::Graph;
 use crate::http::segment;
-use crate::message_ref;
-use crate::model::{CommandResult, Status};
+use crate::mail::pairs::{self, Pair};
+use crate::message_lookup;
+use crate::model::{CommandResult, Connection, Status};
 use crate::retry::Idempotency;
-use crate::targets::Target;
+
+/// The listed messages, paired by index with their mailboxes (`mail::pairs`). The same
+/// message twice would be acted on twice (the second move fails, a second copy doubles
+/// it), so a repeat is a bad input.
+pub(crate) fn targets(
+    conn: &Connection,
+    addresses: &[String],
+    ids: &[String],
+) -> Result<Vec<Pair>, Error> {
+    let list = pairs::parse(conn, addresses, ids)?;
+    for (i, p) in list.iter().enumerate() {
+        if list[..i].iter().any(|o| {
+            o.message == p.message
+                && o.mailbox
+                    .display()
+                    .eq_ignore_ascii_case(p.mailbox.display())
+        }) {
+            return Err(Error::input(
+                pairs::MESSAGE_IDS,
+                format!(
+                    "'{}' is listed twice for mailbox {}.",
+                    p.message.as_str(),
+                    p.mailbox.display()
+                ),
+            ));
+        }
+    }
+    Ok(list)
+}
+
+/// "'<id> in <mailbox>'", for per-item errors.
+pub(crate) fn describe(p: &Pair) -> String {
+    format!("{} in {}", p.message.as_str(), p.mailbox.display())
+}
 
 /// What happened to one listed message.
 pub(crate) struct ItemOutcome<'t> {
-    pub target: &'t Target,
+    pub target: &'t Pair,
     /// The Graph id acted on (after an internetMessageId lookup).
     pub id: Option<String>,
     /// Graph's answer for the item: the message for move/copy, null for delete.
@@ -24,7 +58,7 @@ pub(crate) struct ItemOutcome<'t> {
 }
 
 /// `{mbx}/messages/{id}` for a target whose id is known.
-pub(crate) fn message_path(target: &Target, id: &str) -> String {
+pub(crate) fn message_path(target: &Pair, id: &str) -> String {
     format!("{}/messages/{}", target.mailbox.path(), segment(id))
 }
 
@@ -32,15 +66,15 @@ pub(crate) fn message_path(target: &Target, id: &str) -> String {
 /// batches. `request` may refuse an item (e.g. its mailbox has no such folder).
 pub(crate) fn act<'t>(
     graph: &Graph,
-    targets: &'t [Target],
+    targets: &'t [Pair],
     what: &str,
-    request: impl Fn(&Target, &str) -> Result<Request, Error>,
+    request: impl Fn(&Pair, &str) -> Result<Request, Error>,
 ) -> Vec<ItemOutcome<'t>> {
     let pairs: Vec<_> = targets
         .iter()
         .map(|t| (t.mailbox.clone(), t.message.clone()))
         .collect();
-    let ids = message_ref::resolve(graph, &pairs);
+    let ids = message_lookup::resolve(graph, &pairs);
     let mut outcomes: Vec<ItemOutcome> = Vec::with_capacity(targets.len());
     let mut requests = Vec::new();
     let mut slots = Vec::new();
@@ -86,7 +120,7 @@ pub(crate) fn result(label: &str, done: &str, outcomes: &[ItemOutcome]) -> Comma
     result.raw_data = json!({"value": outcomes.iter().map(|o| {
         let mut v = json!({
             "mailbox": o.target.mailbox.display(),
-            "messageId": o.target.message.given(),
+            "messageId": o.target.message.as_str(),
             "id": o.id,
         });
         match &o.result {
@@ -109,7 +143,7 @@ pub(crate) fn result(label: &str, done: &str, outcomes: &[ItemOutcome]) -> Comma
             o.result
                 .as_ref()
                 .err()
-                .map(|e| item_error(label, &o.target.describe(), e))
+                .map(|e| item_error(label, &describe(o.target), e))
         })
         .collect();
     result

@@ -7,14 +7,14 @@ use std::collections::HashMap;
 use serde_json::{Value, json};
 
 use super::execute;
-use super::message_actions::{self, ItemOutcome, message_path};
+use super::message_actions::{self, ItemOutcome, message_path, targets};
 use crate::batch::Request;
 use crate::env::Env;
 use crate::error::Error;
-use crate::folder_ref::FolderRef;
 use crate::graph::Graph;
+use crate::mail::folders::FolderRef;
+use crate::mail::pairs::Pair;
 use crate::model::{CommandResult, Connection};
-use crate::targets::{self, Target};
 
 pub const LABEL: &str = "Move or Copy Email Messages";
 pub const JUNK_LABEL: &str = "Move Email to junk box";
@@ -59,14 +59,14 @@ pub struct MessagesInput {
 }
 
 struct Plan {
-    targets: Vec<Target>,
+    targets: Vec<Pair>,
     folder: FolderRef,
     action: Action,
 }
 
 fn parse(conn: &Connection, input: &Input) -> Result<Plan, Error> {
     Ok(Plan {
-        targets: targets::pair(conn, &input.email_addresses, &input.message_ids)?,
+        targets: targets(conn, &input.email_addresses, &input.message_ids)?,
         folder: FolderRef::parse(FOLDER, &input.destination_mail_folder)?,
         action: input.move_or_copy,
     })

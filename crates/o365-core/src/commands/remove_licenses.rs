@@ -14,7 +14,7 @@ use crate::graph::Graph;
 use crate::http::{self, segment};
 use crate::model::{CommandError, CommandResult, Connection, Status};
 use crate::retry::Idempotency;
-use crate::targets;
+use crate::user_list;
 
 pub const LABEL: &str = "Remove Licenses";
 const USERS: &str = "User ID or Email Address";
@@ -52,7 +52,7 @@ struct UserState {
 
 fn parse(input: &Input) -> Result<Plan, Error> {
     Ok(Plan {
-        users: targets::users(USERS, &input.user_ids)?,
+        users: user_list::parse(USERS, &input.user_ids)?,
         dry_run: input.dry_run,
     })
 }

@@ -11,8 +11,9 @@ use crate::env::Env;
 use crate::error::Error;
 use crate::graph::Graph;
 use crate::http::HttpRequest;
+use crate::mail::message_ref::MessageRef;
 use crate::mailbox::Mailbox;
-use crate::message_ref::{self, MessageRef};
+use crate::message_lookup;
 use crate::model::{CommandResult, Connection, Environment, Status};
 use crate::retry::Idempotency;
 
@@ -84,7 +85,7 @@ fn parse(conn: &Connection, input: &Input, kind: Kind) -> Result<Plan, Error> {
         kind,
         mailbox,
         environment: conn.environment,
-        message: MessageRef::parse(MESSAGE, &input.message_id)?,
+        message: MessageRef::parse(MESSAGE, 1, &input.message_id)?,
         subject: input
             .subject
             .as_deref()
@@ -100,9 +101,9 @@ fn parse(conn: &Connection, input: &Input, kind: Kind) -> Result<Plan, Error> {
 fn run(graph: &Graph, plan: Plan, env: &dyn Env) -> Result<CommandResult, Error> {
     let files = files::load(env, &plan.file_ids, plan.file_source)?;
     upload::check_supported(plan.environment, &files)?;
-    let id = message_ref::resolve(graph, &[(plan.mailbox.clone(), plan.message.clone())])
+    let id = message_lookup::resolve(graph, &[(plan.mailbox.clone(), plan.message.clone())])
         .remove(0)
-        .map_err(|e| message_ref::named(e, MESSAGE, plan.message.given()))?;
+        .map_err(|e| message_lookup::named(e, MESSAGE, plan.message.as_str()))?;
     let original = compose::message_path(&plan.mailbox, &id);
     let comment = json!({"comment": plan.content});
 
@@ -125,7 +126,7 @@ fn run(graph: &Graph, plan: Plan, env: &dyn Env) -> Result<CommandResult, Error>
                 .json_body(&comment),
                 Idempotency::NotIdempotent,
             )
-            .map_err(|e| message_ref::named(e, MESSAGE, plan.message.given()))?;
+            .map_err(|e| message_lookup::named(e, MESSAGE, plan.message.as_str()))?;
         key["flow"] = json!("direct");
         key["delivery"] = json!(compose::Delivery::Accepted.as_str());
         key["attachment-count"] = json!(0);
@@ -137,7 +138,7 @@ fn run(graph: &Graph, plan: Plan, env: &dyn Env) -> Result<CommandResult, Error>
                 &comment,
                 Idempotency::NotIdempotent,
             )
-            .map_err(|e| message_ref::named(e, MESSAGE, plan.message.given()))?;
+            .map_err(|e| message_lookup::named(e, MESSAGE, plan.message.as_str()))?;
         let draft_id = draft["id"]
             .as_str()
             .ok_or_else(|| {

@@ -11,8 +11,9 @@ use crate::env::Env;
 use crate::error::Error;
 use crate::graph::Graph;
 use crate::http::segment;
+use crate::mail::message_ref::MessageRef;
 use crate::mailbox::Mailbox;
-use crate::message_ref::{self, MessageRef};
+use crate::message_lookup;
 use crate::model::{CommandResult, Connection, Status};
 use crate::retry::Idempotency;
 use crate::validate;
@@ -65,14 +66,17 @@ fn parse(conn: &Connection, input: &Input) -> Result<Plan, Error> {
     }
     let user = validate::mailbox_address(USER, &input.user_id_or_email_address)?;
     let mut messages: Vec<MessageRef> = Vec::new();
-    for id in input.message_ids.iter().filter(|i| !i.trim().is_empty()) {
-        let m = MessageRef::parse(MESSAGES, id)?;
+    for (i, id) in input.message_ids.iter().enumerate() {
+        if id.trim().is_empty() {
+            continue;
+        }
+        let m = MessageRef::parse(MESSAGES, i + 1, id)?;
         if messages.contains(&m) {
             return Err(Error::input(
                 MESSAGES,
                 format!(
                     "'{}' is listed twice; each message can be reported once.",
-                    m.given()
+                    m.as_str()
                 ),
             ));
         }
@@ -118,7 +122,7 @@ fn run(graph: &Graph, plan: Plan) -> Result<CommandResult, Error> {
         .iter()
         .map(|m| (Mailbox::Me, m.clone()))
         .collect();
-    let ids = message_ref::resolve(graph, &pairs);
+    let ids = message_lookup::resolve(graph, &pairs);
     let mut slots = Vec::new();
     let mut requests = Vec::new();
     for (i, id) in ids.iter().enumerate() {
@@ -156,7 +160,7 @@ fn run(graph: &Graph, plan: Plan) -> Result<CommandResult, Error> {
     for (m, outcome) in plan.messages.iter().zip(outcomes) {
         match outcome {
             Ok(req) => {
-                items.push(json!({"messageId": m.given(), "status": "reported", "request": req}))
+                items.push(json!({"messageId": m.as_str(), "status": "reported", "request": req}))
             }
             Err(e) => {
                 let e = match e {
@@ -175,10 +179,10 @@ fn run(graph: &Graph, plan: Plan) -> Result<CommandResult, Error> {
                             "{message} Each message can be reported once per 15 minutes and three times a day."
                         ),
                     },
-                    other => message_ref::named(other, MESSAGES, m.given()),
+                    other => message_lookup::named(other, MESSAGES, m.as_str()),
                 };
-                result.errors.push(item_error(LABEL, m.given(), &e));
-                items.push(json!({"messageId": m.given(), "status": "failed",
+                result.errors.push(item_error(LABEL, m.as_str(), &e));
+                items.push(json!({"messageId": m.as_str(), "status": "failed",
                     "error": {"statusCode": e.status_code(), "code": e.code(), "message": e.user_message()}}));
             }
         }

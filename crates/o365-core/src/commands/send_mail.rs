@@ -8,13 +8,13 @@ use serde_json::{Value, json};
 use super::execute;
 use crate::compose::files::{self, FileSource};
 use crate::compose::{self, upload};
-use crate::datetime;
 use crate::env::{Env, LogLevel};
 use crate::error::Error;
 use crate::graph::Graph;
 use crate::mailbox::Mailbox;
 use crate::model::{CommandResult, Connection, Environment, Status};
 use crate::retry::Idempotency;
+use crate::time;
 
 pub const LABEL: &str = "Send Mail";
 pub const RESPONSE_LINK: &str = "<<EmailResponseLink>>";
@@ -226,7 +226,7 @@ fn run(graph: &Graph, plan: Plan, env: &dyn Env) -> Result<CommandResult, Error>
             return Err(e);
         }
     };
-    let sent_at = env.now_unix_secs();
+    let sent_at = env.now_unix_secs() as i64;
     if delivery == compose::Delivery::ConfirmedAfterLostAnswer {
         env.log(
             LogLevel::Info,
@@ -247,9 +247,9 @@ fn run(graph: &Graph, plan: Plan, env: &dyn Env) -> Result<CommandResult, Error>
             "internet-message-id": draft["internetMessageId"],
             "mailbox": plan.mailbox.display(),
             "recipients": addresses(&plan.to),
-            "sent-time": datetime::iso_utc(sent_at),
+            "sent-time": time::iso(sent_at),
             "reply-due-minutes": plan.due_minutes,
-            "due-time": datetime::iso_utc(sent_at + u64::from(plan.due_minutes) * 60),
+            "due-time": time::iso(sent_at + i64::from(plan.due_minutes) * 60),
             "response-link": link,
         })
     });
@@ -271,7 +271,7 @@ fn run(graph: &Graph, plan: Plan, env: &dyn Env) -> Result<CommandResult, Error>
     result.context_data = json!({
         "internetMessageId": draft["internetMessageId"],
         "conversationId": draft["conversationId"],
-        "sentTime": datetime::iso_utc(sent_at),
+        "sentTime": time::iso(sent_at),
         "replyTracking": result.key_fields["reply-tracking"],
     });
     let mut raw = draft.clone();
@@ -367,7 +367,7 @@ mod tests {
         );
         assert_eq!(t["conversation-id"], "CONV1");
         assert_eq!(t["internet-message-id"], "<d1@t.example>");
-        assert_eq!(t["due-time"], datetime::iso_utc(env.now + 600));
+        assert_eq!(t["due-time"], time::iso(env.now as i64 + 600));
         assert_eq!(sent.len(), 3);
     }
 

@@ -6,14 +6,14 @@ use serde_json::{Map, Value, json};
 
 use super::{execute, item_error};
 use crate::batch::{self, Request};
-use crate::datetime;
 use crate::env::Env;
 use crate::error::Error;
 use crate::graph::Graph;
 use crate::http::segment;
 use crate::model::{CommandResult, Connection, Status};
 use crate::retry::Idempotency;
-use crate::targets;
+use crate::time;
+use crate::user_list;
 
 pub const LABEL: &str = "Setup Auto Reply";
 const USERS: &str = "User IDs Or User Principal Names";
@@ -55,15 +55,25 @@ struct Plan {
     setting: Map<String, Value>,
 }
 
-fn when(label: &str, given: &Option<String>) -> Result<Option<u64>, Error> {
+fn when(label: &str, given: &Option<String>) -> Result<Option<i64>, Error> {
     match given.as_deref().map(str::trim) {
         None | Some("") => Ok(None),
-        Some(t) => datetime::parse_utc(label, t).map(Some),
+        Some(t) => time::parse_utc(t).map(Some).ok_or_else(|| {
+            Error::input(
+                label,
+                format!("'{t}' is not a UTC date and time; use e.g. 2023-10-10 00:00 or 2023-10-10T00:00:00Z."),
+            )
+        }),
     }
 }
 
+/// `2023-10-10T00:00:00`: Graph's `dateTimeTimeZone.dateTime`, the zone given apart.
+fn local(at: i64) -> String {
+    time::iso(at).trim_end_matches('Z').to_string()
+}
+
 fn parse(input: &Input) -> Result<Plan, Error> {
-    let users = targets::users(USERS, &input.user_ids)?;
+    let users = user_list::parse(USERS, &input.user_ids)?;
     let start = when(START, &input.scheduled_start_time)?;
     let end = when(END, &input.scheduled_end_time)?;
     if let (Some(s), Some(e)) = (start, end)
@@ -73,8 +83,8 @@ fn parse(input: &Input) -> Result<Plan, Error> {
             END,
             format!(
                 "must be after the {START} ({} is not after {}).",
-                datetime::iso_utc(e),
-                datetime::iso_utc(s)
+                time::iso(e),
+                time::iso(s)
             ),
         ));
     }
@@ -88,7 +98,7 @@ fn parse(input: &Input) -> Result<Plan, Error> {
         if let Some(at) = at {
             setting.insert(
                 key.into(),
-                json!({"dateTime": datetime::graph_local(at), "timeZone": "UTC"}),
+                json!({"dateTime": local(at), "timeZone": "UTC"}),
             );
         }
     }

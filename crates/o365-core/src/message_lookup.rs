@@ -1,5 +1,6 @@
-//! A message named by the user: a Graph id, or an RFC 2822 internetMessageId that must be
-//! looked up first (reference §3 preamble). Lookups for many messages go out in batches.
+//! Graph ids for many messages named by the user (`mail::message_ref`): internetMessageIds
+//! are looked up in batches of 20 (reference §3 preamble), so acting on 100 messages does not
+//! take 100 lookups.
 
 use serde_json::Value;
 
@@ -7,51 +8,9 @@ use crate::batch::{self, Request};
 use crate::error::Error;
 use crate::graph::Graph;
 use crate::http;
+use crate::mail::message_ref::MessageRef;
 use crate::mailbox::Mailbox;
 use crate::retry::Idempotency;
-use crate::validate;
-
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum MessageRef {
-    Id(String),
-    /// Always with its angle brackets, as Graph stores it.
-    InternetMessageId(String),
-}
-
-impl MessageRef {
-    pub fn parse(label: &str, value: &str) -> Result<MessageRef, Error> {
-        let v = value.trim();
-        if v.is_empty() {
-            return Err(Error::input(label, "has an empty entry."));
-        }
-        if v.contains('@') {
-            if v.chars().any(char::is_whitespace) {
-                return Err(Error::input(
-                    label,
-                    format!("'{v}' is not an internetMessageId (it contains spaces)."),
-                ));
-            }
-            let bare = v.trim_start_matches('<').trim_end_matches('>');
-            return Ok(MessageRef::InternetMessageId(format!("<{bare}>")));
-        }
-        if validate::looks_like_graph_id(v) {
-            return Ok(MessageRef::Id(v.to_string()));
-        }
-        Err(Error::input(
-            label,
-            format!(
-                "'{v}' is neither a Graph message id ($.value[*].id of Fetch Event) nor an internetMessageId (<...@...>)."
-            ),
-        ))
-    }
-
-    /// As the user gave it (normalised), for results and errors.
-    pub fn given(&self) -> &str {
-        match self {
-            MessageRef::Id(s) | MessageRef::InternetMessageId(s) => s,
-        }
-    }
-}
 
 /// Graph's "no such item" for a message the user named: the message names the parameter.
 pub fn named(e: Error, label: &str, given: &str) -> Error {
@@ -139,28 +98,6 @@ pub fn resolve(graph: &Graph, items: &[(Mailbox, MessageRef)]) -> Vec<Result<Str
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn ids_and_internet_message_ids_are_told_apart() {
-        assert_eq!(
-            MessageRef::parse("Message IDs", " AAMkAGVmMDEzMTM4=").unwrap(),
-            MessageRef::Id("AAMkAGVmMDEzMTM4=".into())
-        );
-        assert_eq!(
-            MessageRef::parse("Message IDs", "abc@host.example").unwrap(),
-            MessageRef::InternetMessageId("<abc@host.example>".into())
-        );
-        assert_eq!(
-            MessageRef::parse("Message IDs", "<abc@host.example>")
-                .unwrap()
-                .given(),
-            "<abc@host.example>"
-        );
-        let e = MessageRef::parse("Message IDs", "12")
-            .unwrap_err()
-            .to_string();
-        assert!(e.starts_with("Message IDs: '12' is neither"), "{e}");
-    }
 
     #[test]
     fn lookup_quotes_and_encodes_the_literal() {
