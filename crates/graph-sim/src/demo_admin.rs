@@ -2,7 +2,7 @@
 //! a group), who holds an admin role, and who may send as whom.
 
 use crate::store::TenantData;
-use crate::store::admin::{GLOBAL_ADMIN, Licenses};
+use crate::store::admin::{GLOBAL_ADMIN, Licenses, sync_assigned_licenses};
 
 const E5: &str = "06ebc4ee-1bb5-47dd-8120-11324bc54e06";
 const E3: &str = "6fd2c87f-b296-42f0-b197-1e91e994b900";
@@ -48,15 +48,4 @@ pub(crate) fn seed(data: &mut TenantData) {
             .insert(analyst, vec!["finance.team@contoso.example".to_string()]);
     }
     sync_assigned_licenses(data);
-}
-
-/// Keeps each user object's `assignedLicenses` in step with the license data.
-pub(crate) fn sync_assigned_licenses(data: &mut TenantData) {
-    let ids: Vec<String> = data.directory.all().iter().map(|u| u.id.clone()).collect();
-    for id in ids {
-        let value = data.admin.assigned_licenses(&id);
-        if let Some(u) = data.directory.find_mut(&id) {
-            u.props.insert("assignedLicenses".into(), value);
-        }
-    }
 }

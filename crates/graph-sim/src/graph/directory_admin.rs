@@ -9,12 +9,12 @@ use super::auth::{Need, Principal};
 use super::mailbox::Target;
 use super::message_actions::json_body;
 use super::{Ctx, method_not_allowed};
-use crate::demo_admin::sync_assigned_licenses;
 use crate::error::GraphError;
 use crate::sim::lock;
 use crate::store::TenantData;
 use crate::store::admin::{
     GLOBAL_ADMIN, LICENSE_ADMIN, LicenseError, PRIVILEGED_AUTH_ADMIN, USER_ADMIN,
+    sync_assigned_licenses,
 };
 use crate::wire::{self, Resp};
 

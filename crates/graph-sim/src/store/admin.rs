@@ -189,6 +189,17 @@ impl AdminData {
     }
 }
 
+/// Keeps each user object's `assignedLicenses` in step with the license data.
+pub(crate) fn sync_assigned_licenses(data: &mut super::TenantData) {
+    let ids: Vec<String> = data.directory.all().iter().map(|u| u.id.clone()).collect();
+    for id in ids {
+        let value = data.admin.assigned_licenses(&id);
+        if let Some(u) = data.directory.find_mut(&id) {
+            u.props.insert("assignedLicenses".into(), value);
+        }
+    }
+}
+
 fn default_settings() -> Value {
     json!({
         "archiveFolder": "",

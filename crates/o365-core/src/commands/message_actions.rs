@@ -4,7 +4,7 @@
 
 use serde_json::{Value, json};
 
-use super::item_error;
+use super::{error_json, item_error};
 use crate::batch::{self, Request};
 use crate::error::Error;
 use crate::graph::Graph;
@@ -132,7 +132,7 @@ pub(crate) fn result(label: &str, done: &str, outcomes: &[ItemOutcome]) -> Comma
             }
             Err(e) => {
                 v["status"] = json!("failed");
-                v["error"] = json!({"statusCode": e.status_code(), "code": e.code(), "message": e.user_message()});
+                v["error"] = error_json(&e);
             }
         }
         v

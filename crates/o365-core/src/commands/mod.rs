@@ -49,6 +49,15 @@ pub fn item_error(label: &str, item: &str, error: &Error) -> CommandError {
     }
 }
 
+/// An item's error inside `raw-data`, next to the items that succeeded.
+pub(crate) fn error_json(error: &Error) -> serde_json::Value {
+    serde_json::json!({
+        "statusCode": error.status_code(),
+        "code": error.code(),
+        "message": error.user_message(),
+    })
+}
+
 pub fn failed(label: &str, error: &Error) -> CommandResult {
     let e = command_error(label, error);
     CommandResult::failed(e.failure_indicator, e.status_code, e.message)

@@ -6,7 +6,7 @@
 
 use serde_json::{Value, json};
 
-use super::{execute, item_error};
+use super::{error_json, execute, item_error};
 use crate::batch::{self, Request};
 use crate::env::Env;
 use crate::error::Error;
@@ -179,7 +179,7 @@ fn summary(states: &[UserState], dry_run: bool) -> CommandResult {
             Err(e) => {
                 errors.push(item_error(LABEL, &s.user, e));
                 items.push(json!({"user": s.user, "status": "failed",
-                    "error": {"statusCode": e.status_code(), "code": e.code(), "message": e.user_message()}}));
+                    "error": error_json(&e)}));
             }
             Ok(skus) if dry_run => {
                 succeeded += 1;
@@ -202,7 +202,7 @@ fn summary(states: &[UserState], dry_run: bool) -> CommandResult {
                     "removed": s.removed.iter().map(Sku::json).collect::<Vec<_>>(),
                     "notRemoved": s.failed.iter().map(|(sku, e)| {
                         let mut v = sku.json();
-                        v["error"] = json!({"statusCode": e.status_code(), "code": e.code(), "message": e.user_message()});
+                        v["error"] = error_json(&e);
                         v
                     }).collect::<Vec<_>>()}));
             }

@@ -5,7 +5,7 @@
 
 use serde_json::{Value, json};
 
-use super::{execute, item_error};
+use super::{error_json, execute, item_error};
 use crate::batch::{self, Request};
 use crate::env::Env;
 use crate::error::Error;
@@ -183,7 +183,7 @@ fn run(graph: &Graph, plan: Plan) -> Result<CommandResult, Error> {
                 };
                 result.errors.push(item_error(LABEL, m.as_str(), &e));
                 items.push(json!({"messageId": m.as_str(), "status": "failed",
-                    "error": {"statusCode": e.status_code(), "code": e.code(), "message": e.user_message()}}));
+                    "error": error_json(&e)}));
             }
         }
     }

@@ -9,7 +9,7 @@ use std::collections::HashMap;
 use serde_json::{Value, json};
 
 use super::move_copy::{Action, FOLDER};
-use super::{execute, item_error};
+use super::{error_json, execute, item_error};
 use crate::batch::{self, Request};
 use crate::env::Env;
 use crate::error::Error;
@@ -277,7 +277,7 @@ fn summary(plan: &Plan, outcomes: &[MailboxOutcome], tenant_wide: bool) -> Comma
                 failed += 1;
                 errors.push(item_error(LABEL, name, e));
                 per_mailbox.push(json!({"mailbox": name, "status": "failed",
-                    "error": {"statusCode": e.status_code(), "code": e.code(), "message": e.user_message()}}));
+                    "error": error_json(&e)}));
                 continue;
             }
             Ok(h) => h,
@@ -303,7 +303,7 @@ fn summary(plan: &Plan, outcomes: &[MailboxOutcome], tenant_wide: bool) -> Comma
                         &format!("{} in {name}", hit["id"].as_str().unwrap_or_default()),
                         e,
                     ));
-                    m["error"] = json!({"statusCode": e.status_code(), "code": e.code(), "message": e.user_message()});
+                    m["error"] = error_json(&e);
                 }
             }
             messages.push(m);

@@ -4,7 +4,7 @@
 
 use serde_json::{Map, Value, json};
 
-use super::{execute, item_error};
+use super::{error_json, execute, item_error};
 use crate::batch::{self, Request};
 use crate::env::Env;
 use crate::error::Error;
@@ -142,7 +142,7 @@ fn run(graph: &Graph, plan: Plan) -> Result<CommandResult, Error> {
             Err(e) => {
                 result.errors.push(item_error(LABEL, user, &e));
                 items.push(json!({"user": user, "status": "failed",
-                    "error": {"statusCode": e.status_code(), "code": e.code(), "message": e.user_message()}}));
+                    "error": error_json(&e)}));
             }
         }
     }
