@@ -79,7 +79,7 @@ fn run(graph: &Graph, plan: Plan) -> Result<CommandResult, Error> {
             Err(e) => {
                 result.errors.push(item_error(LABEL, user, e));
                 items.push(json!({"user": user, "status": "failed",
-                    "error": error_json(&e)}));
+                    "error": error_json(e)}));
             }
         }
     }

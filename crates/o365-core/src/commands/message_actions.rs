@@ -132,7 +132,7 @@ pub(crate) fn result(label: &str, done: &str, outcomes: &[ItemOutcome]) -> Comma
             }
             Err(e) => {
                 v["status"] = json!("failed");
-                v["error"] = error_json(&e);
+                v["error"] = error_json(e);
             }
         }
         v

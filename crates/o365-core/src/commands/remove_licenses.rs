@@ -179,7 +179,7 @@ fn summary(states: &[UserState], dry_run: bool) -> CommandResult {
             Err(e) => {
                 errors.push(item_error(LABEL, &s.user, e));
                 items.push(json!({"user": s.user, "status": "failed",
-                    "error": error_json(&e)}));
+                    "error": error_json(e)}));
             }
             Ok(skus) if dry_run => {
                 succeeded += 1;
@@ -202,7 +202,7 @@ fn summary(states: &[UserState], dry_run: bool) -> CommandResult {
                     "removed": s.removed.iter().map(Sku::json).collect::<Vec<_>>(),
                     "notRemoved": s.failed.iter().map(|(sku, e)| {
                         let mut v = sku.json();
-                        v["error"] = error_json(&e);
+                        v["error"] = error_json(e);
                         v
                     }).collect::<Vec<_>>()}));
             }

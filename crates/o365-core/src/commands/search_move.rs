@@ -277,7 +277,7 @@ fn summary(plan: &Plan, outcomes: &[MailboxOutcome], tenant_wide: bool) -> Comma
                 failed += 1;
                 errors.push(item_error(LABEL, name, e));
                 per_mailbox.push(json!({"mailbox": name, "status": "failed",
-                    "error": error_json(&e)}));
+                    "error": error_json(e)}));
                 continue;
             }
             Ok(h) => h,
@@ -303,7 +303,7 @@ fn summary(plan: &Plan, outcomes: &[MailboxOutcome], tenant_wide: bool) -> Comma
                         &format!("{} in {name}", hit["id"].as_str().unwrap_or_default()),
                         e,
                     ));
-                    m["error"] = error_json(&e);
+                    m["error"] = error_json(e);
                 }
             }
             messages.push(m);
