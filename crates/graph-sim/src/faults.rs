@@ -8,11 +8,10 @@ use std::time::Duration;
 pub struct Fault {
     /// HTTP method to match (case-insensitive); `None` matches any.
     pub method: Option<String>,
-    /// Substring of the raw (still percent-encoded) request path.
+    /// Substring of the raw (still percent-encoded) request path; a part
+    /// after `?` must be in the raw query string (`/messages?skip=100` hits
+    /// one page of a listing).
     pub path_contains: String,
-    /// Substring of the raw query string, when set (to hit one page of a
-    /// listing: `%24skip=100`).
-    pub query_contains: Option<String>,
     /// How many matching requests this fault answers.
     pub times: u32,
     pub kind: FaultKind,
@@ -24,7 +23,6 @@ impl Fault {
         Fault {
             method: None,
             path_contains: path_contains.into(),
-            query_contains: None,
             times: 1,
             kind,
         }
@@ -37,9 +35,21 @@ impl Fault {
     }
 
     /// Matches only requests whose raw query contains `fragment`.
-    pub fn query_contains(mut self, fragment: impl Into<String>) -> Self {
-        self.query_contains = Some(fragment.into());
+    pub fn query_contains(mut self, fragment: &str) -> Self {
+        self.path_contains = format!("{}?{fragment}", self.path_contains);
         self
+    }
+
+    fn matches(&self, method: &str, raw_path: &str, raw_query: &str) -> bool {
+        let (path, query) = self
+            .path_contains
+            .split_once('?')
+            .unwrap_or((&self.path_contains, ""));
+        self.method
+            .as_deref()
+            .is_none_or(|m| m.eq_ignore_ascii_case(method))
+            && raw_path.contains(path)
+            && raw_query.contains(query)
     }
 
     /// Fires `times` times instead of once.
@@ -96,15 +106,10 @@ impl FaultQueue {
         raw_path: &str,
         raw_query: &str,
     ) -> Option<FaultKind> {
-        let idx = self.pending.iter().position(|f| {
-            f.method
-                .as_deref()
-                .is_none_or(|m| m.eq_ignore_ascii_case(method))
-                && raw_path.contains(&f.path_contains)
-                && f.query_contains
-                    .as_deref()
-                    .is_none_or(|q| raw_query.contains(q))
-        })?;
+        let idx = self
+            .pending
+            .iter()
+            .position(|f| f.matches(method, raw_path, raw_query))?;
         let fault = &mut self.pending[idx];
         fault.times -= 1;
         let kind = fault.kind.clone();

@@ -15,7 +15,6 @@ async fn throttled_then_success() {
     sim.inject(Fault {
         method: Some("GET".into()),
         path_contains: "/mailFolders".into(),
-        query_contains: None,
         times: 1,
         kind: FaultKind::Status {
             status: 429,

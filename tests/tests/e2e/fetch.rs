@@ -600,3 +600,82 @@ async fn deprecated_search_is_a_thin_alias() {
     assert!(events(&out).is_empty());
     assert_eq!(f.requests_to(&format!("/users/{ALEX}/messages")), 1);
 }
+
+#[tokio::test]
+async fn describe_lists_the_read_commands_with_seed_labels() {
+    let f = Fixture::new().await;
+    let manifest = f.runtime.describe().await.unwrap();
+    let command = |name: &str| {
+        manifest["commands"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|c| c["name"] == name)
+            .unwrap_or_else(|| panic!("{name} is not listed"))
+            .clone()
+    };
+    let labels = |c: &Value| -> Vec<String> {
+        c["parameters"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|p| p["label"].as_str().unwrap().to_string())
+            .collect()
+    };
+    let fetch = command("fetch-event");
+    assert_eq!(
+        labels(&fetch)[..8],
+        [
+            "Email Address",
+            "Mail Folders",
+            "Start Time",
+            "End Time",
+            "Number of Event(s) Fetched",
+            "Filter",
+            "Search Condition",
+            "Tolerance Scope"
+        ]
+    );
+    let count = &fetch["parameters"][4];
+    assert_eq!(
+        (
+            count["default-value"].as_str(),
+            count["param-type"].as_str(),
+            count["required"].as_bool()
+        ),
+        (Some("10"), Some("integer"), Some(false))
+    );
+    assert_eq!(fetch["parameters"][2]["example"], "2022-01-09 00:00");
+    assert_eq!(fetch["permissions"]["delegated"], json!(["Mail.Read"]));
+    let related = command("fetch-related-events");
+    assert_eq!(
+        labels(&related)[..6],
+        [
+            "Email Address",
+            "Mail Folder",
+            "The Hours Before",
+            "Top Recent Event Number",
+            "Filter",
+            "Search"
+        ]
+    );
+    for name in [
+        "get-email-messages",
+        "get-email-emls",
+        "get-email-attachments",
+    ] {
+        assert_eq!(
+            labels(&command(name))[..2],
+            ["Email Addresses or User IDs", "Message IDs"],
+            "{name}"
+        );
+    }
+    let rules = command("list-message-rules");
+    assert_eq!(labels(&rules), ["User Principal Name", "Rule Name"]);
+    assert_eq!(
+        rules["permissions"]["application"],
+        json!(["MailboxSettings.Read"])
+    );
+    assert_eq!(command("search-office365-email")["deprecated"], true);
+    assert_eq!(command("get-eml-attachment")["label"], "Get EML Attachment");
+}

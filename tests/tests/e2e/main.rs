@@ -8,6 +8,7 @@ mod clouds;
 mod fetch;
 mod folders;
 mod inputs;
+mod messages;
 mod policy;
 mod secrets;
 mod tokens;
