@@ -52,11 +52,6 @@ impl<'a> Graph<'a> {
         self.policy
     }
 
-    /// `https://graph.microsoft.com`
-    pub fn origin(&self) -> &str {
-        &self.origin
-    }
-
     /// Absolute URL of a path below the version root (`me/mailFolders`).
     pub fn url(&self, path_and_query: &str) -> String {
         format!("{}/{}", self.base, path_and_query.trim_start_matches('/'))

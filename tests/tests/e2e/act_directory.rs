@@ -277,3 +277,33 @@ async fn report_emails_once_per_message_delegated_only() {
         )
     );
 }
+
+#[tokio::test]
+async fn delegated_deletes_need_a_role_that_outranks_the_target() {
+    let f = Fixture::new().await;
+    let conn = delegated_connection(
+        &f,
+        "44444444-0000-4000-8000-000000000002",
+        &["Directory.AccessAsUser.All", "User.Read"],
+    );
+    let out = f
+        .run(&conn, "delete-user-accounts", json!({"user-ids": [ALEX]}))
+        .await;
+    assert_eq!(out.status(), "failed", "{:#}", out.result);
+    assert!(error_message(&out).starts_with("Authorization_RequestDenied"));
+    assert!(f.sim.user_exists(ALEX));
+
+    // A User Administrator may delete users without admin roles, not a Global Administrator.
+    f.sim.assign_role(ANALYST, "User Administrator");
+    let out = f
+        .run(
+            &conn,
+            "delete-user-accounts",
+            json!({"user-ids": [ALEX, MEGAN]}),
+        )
+        .await;
+    assert_eq!(out.status(), "partially-successful", "{:#}", out.result);
+    assert_eq!(out.result["key-fields"]["deleted-users"], json!([ALEX]));
+    assert_eq!(out.result["errors"][0]["status-code"], 403);
+    assert!(f.sim.user_exists(MEGAN));
+}

@@ -182,6 +182,22 @@ async fn send_as_without_the_right_fails_and_leaves_no_draft() {
         "the draft was deleted"
     );
     assert!(received(&f, ADELE, "Spoof").is_empty());
+
+    // With the Send As right the same mail goes out, from the finance address.
+    f.sim.grant_send_as(ALEX, "finance.team@contoso.example");
+    let out = f
+        .run(
+            &f.demo("demo-app"),
+            "send-mail",
+            json!({"mailbox-address": ALEX, "subject": "On behalf", "to-recipients": [ADELE], "send-as": "finance.team@contoso.example"}),
+        )
+        .await;
+    assert_eq!(out.status(), "successful", "{:#}", out.result);
+    let got = received(&f, ADELE, "On behalf");
+    assert_eq!(
+        got[0]["from"]["emailAddress"]["address"],
+        "finance.team@contoso.example"
+    );
 }
 
 #[tokio::test]
