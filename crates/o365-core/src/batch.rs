@@ -424,20 +424,7 @@ fn is_fatal(e: &Error) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::model::{ClientCredentials, Connection, Environment, Grant};
-    use crate::testing::{FakeEnv, json_response};
-
-    fn conn() -> Connection {
-        Connection {
-            environment: Environment::CommercialGcc,
-            tenant_id: "contoso.example".into(),
-            grant: Grant::ClientCredentials(ClientCredentials {
-                client_id: "app".into(),
-                client_secret: "secret".into(),
-            }),
-            api_version: "v1.0".into(),
-        }
-    }
+    use crate::testing::{FakeEnv, app_connection, json_response};
 
     fn token() -> Result<HttpResponse, crate::http::TransportError> {
         json_response(200, json!({"access_token": "at", "expires_in": 3600}))
@@ -471,7 +458,7 @@ mod tests {
             json_response(200, json!({"responses": first})),
             json_response(200, json!({"responses": second})),
         ]);
-        let c = conn();
+        let c = app_connection();
         let g = Graph::new(&env, &c, RetryPolicy::default());
         let out = run(&g, &moves(25), Idempotency::NotIdempotent, "moved");
         assert_eq!(out.len(), 25);
@@ -507,7 +494,7 @@ mod tests {
             ),
             json_response(200, json!({"responses": [ok(2), ok(3)]})),
         ]);
-        let c = conn();
+        let c = app_connection();
         let g = Graph::new(&env, &c, RetryPolicy::default());
         let out = run(&g, &moves(4), Idempotency::NotIdempotent, "moved");
         assert_eq!(env.slept(), vec![Duration::from_secs(7)]);
@@ -538,7 +525,7 @@ mod tests {
             json_response(200, json!({"responses": [ok(21)]})),
             json_response(200, json!({"responses": [ok(1)]})),
         ]);
-        let c = conn();
+        let c = app_connection();
         let g = Graph::new(&env, &c, RetryPolicy::default());
         let out = run(&g, &moves(21), Idempotency::NotIdempotent, "moved");
         assert!(out.iter().all(Result::is_ok));
@@ -557,7 +544,7 @@ mod tests {
                 json!({"responses": [ok(1), {"id": "2", "status": 429, "headers": {"Retry-After": "900"}, "body": {}}]}),
             ),
         ]);
-        let c = conn();
+        let c = app_connection();
         let g = Graph::new(&env, &c, RetryPolicy::default());
         let out = run(&g, &moves(2), Idempotency::NotIdempotent, "moved");
         assert!(out[0].is_ok());
@@ -592,7 +579,7 @@ mod tests {
                 json!({"responses": [ok(3), {"id": "4", "status": 202, "body": null}]}),
             ),
         ]);
-        let c = conn();
+        let c = app_connection();
         let g = Graph::new(&env, &c, RetryPolicy::default());
         let out = run(&g, &reqs, Idempotency::NotIdempotent, "sent");
         let first = sent_batch(&env, 1);
@@ -622,7 +609,7 @@ mod tests {
             json_response(200, json!({"responses": first})),
             json_response(200, json!({"responses": [{"id": "22", "status": 204}]})),
         ]);
-        let c = conn();
+        let c = app_connection();
         let g = Graph::new(&env, &c, RetryPolicy::default());
         let out = run(&g, &reqs, Idempotency::NotIdempotent, "x");
         let second = sent_batch(&env, 2);
@@ -638,7 +625,7 @@ mod tests {
             token(),
             Err(crate::http::TransportError::Network("reset".into())),
         ]);
-        let c = conn();
+        let c = app_connection();
         let g = Graph::new(&env, &c, RetryPolicy::default());
         let out = run(&g, &moves(3), Idempotency::NotIdempotent, "moved");
         assert_eq!(env.sent().len(), 2);
@@ -657,7 +644,7 @@ mod tests {
                 json!({"error": {"code": "ErrorAccessDenied", "message": "Access is denied."}}),
             ),
         ]);
-        let c = conn();
+        let c = app_connection();
         let g = Graph::new(&env, &c, RetryPolicy::default());
         let out = run(&g, &moves(45), Idempotency::NotIdempotent, "moved");
         assert_eq!(env.sent().len(), 2, "no second batch after a 403");

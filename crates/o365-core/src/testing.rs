@@ -6,6 +6,7 @@ use std::time::Duration;
 
 use crate::env::{CachedToken, Env, FileInfo, LogLevel};
 use crate::http::{HttpRequest, HttpResponse, TransportError};
+use crate::model::{AuthorizationCode, ClientCredentials, Connection, Environment, Grant};
 
 pub struct FakeEnv {
     responses: RefCell<Vec<Result<HttpResponse, TransportError>>>,
@@ -60,6 +61,34 @@ impl FakeEnv {
 
     pub fn slept(&self) -> Vec<Duration> {
         self.slept.borrow().clone()
+    }
+}
+
+/// A client-credentials connection to the commercial cloud.
+pub fn app_connection() -> Connection {
+    Connection {
+        environment: Environment::CommercialGcc,
+        tenant_id: "t.example".into(),
+        grant: Grant::ClientCredentials(ClientCredentials {
+            client_id: "c".into(),
+            client_secret: "s".into(),
+        }),
+        api_version: "v1.0".into(),
+    }
+}
+
+/// An authorization-code connection that already holds a refresh token.
+pub fn delegated_connection() -> Connection {
+    Connection {
+        grant: Grant::AuthorizationCode(AuthorizationCode {
+            client_id: "c".into(),
+            client_secret: "s".into(),
+            scope: "offline_access".into(),
+            callback_url: "https://soar.example/callback".into(),
+            authorization_code: None,
+            refresh_token: Some("rt".into()),
+        }),
+        ..app_connection()
     }
 }
 

@@ -362,6 +362,30 @@ fn comment(body: &Map<String, Value>) -> Result<String, GraphError> {
         .to_string())
 }
 
+/// The draft of a reply (or reply-all) to message `id`, with the body's comment; `then`
+/// answers with it (createReply) or sends it (reply).
+fn with_reply_draft(
+    ctx: &Ctx<'_>,
+    target: Target<'_>,
+    id: &str,
+    all: bool,
+    then: impl FnOnce(&mut TenantData, &str, &str) -> Result<Resp, GraphError>,
+) -> Result<Resp, GraphError> {
+    let body = json_body(ctx)?;
+    let comment = comment(&body)?;
+    with_tenant(ctx, target, |data, owner| {
+        let user = data
+            .directory
+            .find(owner)
+            .cloned()
+            .ok_or_else(item_not_found)?;
+        let mbx = mailbox_mut(data, owner);
+        find(mbx, id)?;
+        let draft = outbox::reply_draft(mbx, &user, id, all, &comment).map_err(message_error)?;
+        then(data, owner, &draft)
+    })
+}
+
 fn create_reply(
     ctx: &Ctx<'_>,
     target: Target<'_>,
@@ -369,39 +393,16 @@ fn create_reply(
     all: bool,
 ) -> Result<Resp, GraphError> {
     ctx.caller.require(&WRITE)?;
-    let body = json_body(ctx)?;
-    let comment = comment(&body)?;
-    with_tenant(ctx, target, |data, owner| {
-        let user = data
-            .directory
-            .find(owner)
-            .cloned()
-            .ok_or_else(item_not_found)?;
-        let mbx = mailbox_mut(data, owner);
-        find(mbx, id)?;
-        let draft = outbox::reply_draft(mbx, &user, id, all, &comment).map_err(message_error)?;
-        Ok(respond(
-            ctx,
-            StatusCode::CREATED,
-            &message_json(ctx, owner, mbx, &draft),
-        ))
+    with_reply_draft(ctx, target, id, all, |data, owner, draft| {
+        let body = message_json(ctx, owner, mailbox_mut(data, owner), draft);
+        Ok(respond(ctx, StatusCode::CREATED, &body))
     })
 }
 
 fn reply(ctx: &Ctx<'_>, target: Target<'_>, id: &str, all: bool) -> Result<Resp, GraphError> {
     ctx.caller.require(&SEND)?;
-    let body = json_body(ctx)?;
-    let comment = comment(&body)?;
-    with_tenant(ctx, target, |data, owner| {
-        let user = data
-            .directory
-            .find(owner)
-            .cloned()
-            .ok_or_else(item_not_found)?;
-        let mbx = mailbox_mut(data, owner);
-        find(mbx, id)?;
-        let draft = outbox::reply_draft(mbx, &user, id, all, &comment).map_err(message_error)?;
-        outbox::send(data, owner, &draft).map_err(send_error)?;
+    with_reply_draft(ctx, target, id, all, |data, owner, draft| {
+        outbox::send(data, owner, draft).map_err(send_error)?;
         Ok(accepted(ctx))
     })
 }

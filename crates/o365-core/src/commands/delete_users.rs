@@ -105,20 +105,7 @@ pub fn delete_user_accounts(env: &dyn Env, conn: &Connection, input: &Input) -> 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::model::{ClientCredentials, Environment, Grant};
-    use crate::testing::{FakeEnv, json_response};
-
-    fn conn() -> Connection {
-        Connection {
-            environment: Environment::CommercialGcc,
-            tenant_id: "t.example".into(),
-            grant: Grant::ClientCredentials(ClientCredentials {
-                client_id: "c".into(),
-                client_secret: "s".into(),
-            }),
-            api_version: "v1.0".into(),
-        }
-    }
+    use crate::testing::{FakeEnv, app_connection, json_response};
 
     #[test]
     fn dry_run_only_reads() {
@@ -133,7 +120,7 @@ mod tests {
         ]);
         let r = delete_user_accounts(
             &env,
-            &conn(),
+            &app_connection(),
             &Input {
                 user_ids: vec!["a@t.example".into(), "b@t.example".into(), " ".into()],
                 dry_run: true,
@@ -158,7 +145,7 @@ mod tests {
     #[test]
     fn no_users_is_a_parameter_error() {
         let env = FakeEnv::new(vec![]);
-        let r = delete_user_accounts(&env, &conn(), &Input::default());
+        let r = delete_user_accounts(&env, &app_connection(), &Input::default());
         assert_eq!(r.status, Status::Failed);
         assert!(
             r.errors[0]

@@ -161,20 +161,7 @@ pub fn move_email_to_junk_box(
 mod tests {
     use super::*;
     use crate::model::Status;
-    use crate::model::{ClientCredentials, Environment, Grant};
-    use crate::testing::{FakeEnv, json_response};
-
-    fn conn() -> Connection {
-        Connection {
-            environment: Environment::CommercialGcc,
-            tenant_id: "t.example".into(),
-            grant: Grant::ClientCredentials(ClientCredentials {
-                client_id: "c".into(),
-                client_secret: "s".into(),
-            }),
-            api_version: "v1.0".into(),
-        }
-    }
+    use crate::testing::{FakeEnv, app_connection, json_response};
 
     #[test]
     fn partial_success_with_new_ids_and_internet_message_id_lookup() {
@@ -199,7 +186,7 @@ mod tests {
             destination_mail_folder: "JunkEmail".into(),
             move_or_copy: Action::Move,
         };
-        let r = move_or_copy_email_messages(&env, &conn(), &input);
+        let r = move_or_copy_email_messages(&env, &app_connection(), &input);
         assert_eq!(r.status, Status::PartiallySuccessful);
         assert_eq!(r.key_fields["new-message-ids"], json!(["NEW1", null]));
         assert_eq!(r.errors.len(), 1);

@@ -250,20 +250,7 @@ pub fn remove_licenses(env: &dyn Env, conn: &Connection, input: &Input) -> Comma
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::model::{ClientCredentials, Environment, Grant};
-    use crate::testing::{FakeEnv, json_response};
-
-    fn conn() -> Connection {
-        Connection {
-            environment: Environment::CommercialGcc,
-            tenant_id: "t.example".into(),
-            grant: Grant::ClientCredentials(ClientCredentials {
-                client_id: "c".into(),
-                client_secret: "s".into(),
-            }),
-            api_version: "v1.0".into(),
-        }
-    }
+    use crate::testing::{FakeEnv, app_connection, json_response};
 
     #[test]
     fn inherited_license_is_isolated_and_reported_per_sku() {
@@ -291,7 +278,7 @@ mod tests {
         ]);
         let r = remove_licenses(
             &env,
-            &conn(),
+            &app_connection(),
             &Input {
                 user_ids: vec!["adele@t.example".into(), "none@t.example".into()],
                 dry_run: false,
@@ -329,7 +316,7 @@ mod tests {
         ]);
         let r = remove_licenses(
             &env,
-            &conn(),
+            &app_connection(),
             &Input {
                 user_ids: vec!["alex@t.example".into()],
                 dry_run: true,

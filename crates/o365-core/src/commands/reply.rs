@@ -145,22 +145,9 @@ fn run(graph: &Graph, plan: Plan, env: &dyn Env) -> Result<CommandResult, Error>
                 Error::Protocol("Graph created the reply draft but returned no id.".into())
             })?
             .to_string();
-        let prepared = prepare(graph, &plan, &draft_id, &files);
-        let attachments = match prepared {
-            Ok(a) => a,
-            Err(e) => {
-                compose::discard(graph, &plan.mailbox, &draft_id);
-                return Err(e);
-            }
-        };
-        let delivery = match compose::send_draft(graph, &plan.mailbox, &draft_id) {
-            Ok(d) => d,
-            Err(e @ (Error::Network(_) | Error::Graph { status: 504, .. })) => return Err(e),
-            Err(e) => {
-                compose::discard(graph, &plan.mailbox, &draft_id);
-                return Err(e);
-            }
-        };
+        let (attachments, delivery) = compose::finish(graph, &plan.mailbox, &draft_id, || {
+            prepare(graph, &plan, &draft_id, &files)
+        })?;
         key["flow"] = json!("draft");
         key["delivery"] = json!(delivery.as_str());
         key["attachment-count"] = json!(attachments.len());
@@ -230,20 +217,7 @@ pub fn reply_all(env: &dyn Env, conn: &Connection, input: &Input) -> CommandResu
 mod tests {
     use super::*;
     use crate::http::{HttpResponse, TransportError};
-    use crate::model::{ClientCredentials, Grant};
-    use crate::testing::{FakeEnv, json_response};
-
-    fn conn() -> Connection {
-        Connection {
-            environment: Environment::CommercialGcc,
-            tenant_id: "t.example".into(),
-            grant: Grant::ClientCredentials(ClientCredentials {
-                client_id: "c".into(),
-                client_secret: "s".into(),
-            }),
-            api_version: "v1.0".into(),
-        }
-    }
+    use crate::testing::{FakeEnv, app_connection, json_response};
 
     fn token() -> Result<HttpResponse, TransportError> {
         json_response(200, json!({"access_token": "at", "expires_in": 3600}))
@@ -264,7 +238,7 @@ mod tests {
         let env = FakeEnv::new(vec![token(), accepted()]);
         let r = reply_all(
             &env,
-            &conn(),
+            &app_connection(),
             &Input {
                 sender_email: Some("soc@t.example".into()),
                 message_id: ID.into(),
@@ -300,7 +274,7 @@ mod tests {
         env.add_file("f1", "ioc.txt", "text/plain", b"1.2.3.4".to_vec());
         let r = reply_mail(
             &env,
-            &conn(),
+            &app_connection(),
             &Input {
                 sender_email: Some("soc@t.example".into()),
                 message_id: ID.into(),
@@ -337,7 +311,7 @@ mod tests {
         let env = FakeEnv::new(vec![]);
         let r = reply_mail(
             &env,
-            &conn(),
+            &app_connection(),
             &Input {
                 message_id: ID.into(),
                 ..Input::default()

@@ -208,29 +208,13 @@ pub fn report_emails(env: &dyn Env, conn: &Connection, input: &Input) -> Command
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::model::{AuthorizationCode, ClientCredentials, Environment, Grant};
-    use crate::testing::{FakeEnv, json_response};
+    use crate::testing::{FakeEnv, app_connection, delegated_connection, json_response};
 
     fn conn(app: bool) -> Connection {
-        Connection {
-            environment: Environment::CommercialGcc,
-            tenant_id: "t.example".into(),
-            grant: if app {
-                Grant::ClientCredentials(ClientCredentials {
-                    client_id: "c".into(),
-                    client_secret: "s".into(),
-                })
-            } else {
-                Grant::AuthorizationCode(AuthorizationCode {
-                    client_id: "c".into(),
-                    client_secret: "s".into(),
-                    scope: "offline_access".into(),
-                    callback_url: "https://x".into(),
-                    authorization_code: None,
-                    refresh_token: Some("rt".into()),
-                })
-            },
-            api_version: "v1.0".into(),
+        if app {
+            app_connection()
+        } else {
+            delegated_connection()
         }
     }
 

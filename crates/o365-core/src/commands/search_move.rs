@@ -353,20 +353,7 @@ pub fn search_and_move_or_copy_email_messages(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::model::{ClientCredentials, Environment, Grant};
-    use crate::testing::{FakeEnv, json_response};
-
-    fn conn() -> Connection {
-        Connection {
-            environment: Environment::CommercialGcc,
-            tenant_id: "t.example".into(),
-            grant: Grant::ClientCredentials(ClientCredentials {
-                client_id: "c".into(),
-                client_secret: "s".into(),
-            }),
-            api_version: "v1.0".into(),
-        }
-    }
+    use crate::testing::{FakeEnv, app_connection, json_response};
 
     fn input() -> Input {
         Input {
@@ -398,7 +385,7 @@ mod tests {
                 json!({"responses": [{"id": "1", "status": 201, "body": {"id": "N1"}}]}),
             ),
         ]);
-        let r = search_and_move_or_copy_email_messages(&env, &conn(), &input());
+        let r = search_and_move_or_copy_email_messages(&env, &app_connection(), &input());
         assert_eq!(r.status, Status::Successful, "{:?}", r.errors);
         assert_eq!(r.key_fields["new-message-ids"], json!(["N1"]));
         assert_eq!(r.raw_data["value"][1]["status"], "skipped");
@@ -423,7 +410,7 @@ mod tests {
         let mut i = input();
         i.email_address = Some("a@t.example".into());
         i.dry_run = true;
-        let r = search_and_move_or_copy_email_messages(&env, &conn(), &i);
+        let r = search_and_move_or_copy_email_messages(&env, &app_connection(), &i);
         assert_eq!(r.status, Status::Successful);
         assert_eq!(r.key_fields["matched"], 2);
         assert_eq!(r.raw_data["value"][0]["status"], "would-act");
@@ -433,7 +420,7 @@ mod tests {
         let mut i = input();
         i.email_subject = None;
         i.sender_email_address = Some(" ".into());
-        let r = search_and_move_or_copy_email_messages(&empty, &conn(), &i);
+        let r = search_and_move_or_copy_email_messages(&empty, &app_connection(), &i);
         assert!(
             r.errors[0]
                 .message

@@ -209,23 +209,17 @@ fn run(graph: &Graph, plan: Plan, env: &dyn Env) -> Result<CommandResult, Error>
         .as_str()
         .ok_or_else(|| Error::Protocol("Graph created the draft but returned no id.".into()))?
         .to_string();
-    let mut attachments = compose::inline_summaries(&inline);
-    match compose::attach(graph, plan.environment, &plan.mailbox, &draft_id, &rest) {
-        Ok(more) => attachments.extend(more),
-        Err(e) => {
-            compose::discard(graph, &plan.mailbox, &draft_id);
-            return Err(e);
-        }
-    }
-    let delivery = match compose::send_draft(graph, &plan.mailbox, &draft_id) {
-        Ok(d) => d,
-        Err(e @ (Error::Network(_) | Error::Graph { status: 504, .. })) => return Err(e),
-        Err(e) => {
-            // Refused (e.g. ErrorSendAsDenied): the draft will never go out.
-            compose::discard(graph, &plan.mailbox, &draft_id);
-            return Err(e);
-        }
-    };
+    let (attachments, delivery) = compose::finish(graph, &plan.mailbox, &draft_id, || {
+        let mut all = compose::inline_summaries(&inline);
+        all.extend(compose::attach(
+            graph,
+            plan.environment,
+            &plan.mailbox,
+            &draft_id,
+            &rest,
+        )?);
+        Ok(all)
+    })?;
     let sent_at = env.now_unix_secs() as i64;
     if delivery == compose::Delivery::ConfirmedAfterLostAnswer {
         env.log(
@@ -292,18 +286,12 @@ pub fn send_mail(env: &dyn Env, conn: &Connection, input: &Input) -> CommandResu
 mod tests {
     use super::*;
     use crate::http::TransportError;
-    use crate::model::{ClientCredentials, Grant};
-    use crate::testing::{FakeEnv, json_response};
+    use crate::testing::{FakeEnv, app_connection, json_response};
 
     fn conn(environment: Environment) -> Connection {
         Connection {
             environment,
-            tenant_id: "t.example".into(),
-            grant: Grant::ClientCredentials(ClientCredentials {
-                client_id: "c".into(),
-                client_secret: "s".into(),
-            }),
-            api_version: "v1.0".into(),
+            ..app_connection()
         }
     }
 

@@ -192,8 +192,28 @@ pub fn send_draft(graph: &Graph, mailbox: &Mailbox, draft_id: &str) -> Result<De
     }
 }
 
+/// Completes a draft with `prepare` (subject, attachments) and sends it once. A draft that
+/// cannot be completed, or whose send Graph refuses (e.g. ErrorSendAsDenied), will never go
+/// out and is deleted; one whose send answer was lost is left alone, as it may have gone.
+pub fn finish(
+    graph: &Graph,
+    mailbox: &Mailbox,
+    draft_id: &str,
+    prepare: impl FnOnce() -> Result<Vec<Value>, Error>,
+) -> Result<(Vec<Value>, Delivery), Error> {
+    let attachments = prepare().inspect_err(|_| discard(graph, mailbox, draft_id))?;
+    match send_draft(graph, mailbox, draft_id) {
+        Ok(d) => Ok((attachments, d)),
+        Err(e) if answer_lost(&e) => Err(e),
+        Err(e) => {
+            discard(graph, mailbox, draft_id);
+            Err(e)
+        }
+    }
+}
+
 /// Deletes a draft that will not be sent (an attachment failed), best effort.
-pub fn discard(graph: &Graph, mailbox: &Mailbox, draft_id: &str) {
+fn discard(graph: &Graph, mailbox: &Mailbox, draft_id: &str) {
     let request = HttpRequest::new("DELETE", graph.url(&message_path(mailbox, draft_id)));
     if let Err(e) = graph.send(request, Idempotency::Idempotent) {
         graph.env().log(
