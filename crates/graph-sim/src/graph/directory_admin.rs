@@ -8,6 +8,7 @@ use serde_json::{Value, json};
 use super::auth::{Need, Principal};
 use super::mailbox::Target;
 use super::message_actions::json_body;
+use super::users::{not_found, user_json};
 use super::{Ctx, method_not_allowed};
 use crate::error::GraphError;
 use crate::sim::lock;
@@ -46,16 +47,6 @@ const ABOVE_USER_ADMIN: &[&str] = &[
     "Privileged Role Administrator",
     "Authentication Administrator",
 ];
-
-fn not_found(key: &str) -> GraphError {
-    GraphError::new(
-        404,
-        "Request_ResourceNotFound",
-        format!(
-            "Resource '{key}' does not exist or one of its queried reference-property objects are not present."
-        ),
-    )
-}
 
 /// The user's object id, for `users/{key}` or `me`.
 fn user_id(ctx: &Ctx<'_>, data: &TenantData, target: Target<'_>) -> Result<String, GraphError> {
@@ -195,23 +186,7 @@ pub(super) fn assign_license(ctx: &Ctx<'_>, target: Target<'_>) -> Result<Resp, 
     })?;
     sync_assigned_licenses(&mut data);
     let user = data.directory.find(&id).ok_or_else(|| not_found(&id))?;
-    let mut v = json!({
-        "@odata.context": ctx.context("users/$entity"),
-        "id": user.id,
-    });
-    for k in [
-        "businessPhones",
-        "displayName",
-        "givenName",
-        "jobTitle",
-        "mail",
-        "mobilePhone",
-        "officeLocation",
-        "preferredLanguage",
-        "surname",
-        "userPrincipalName",
-    ] {
-        v[k] = user.props.get(k).cloned().unwrap_or(Value::Null);
-    }
+    let mut v = user_json(user, None);
+    v["@odata.context"] = json!(ctx.context("users/$entity"));
     Ok(ctx.ok(StatusCode::OK, &v))
 }
