@@ -13,4 +13,4 @@ wasmtime::component::bindgen!({
     require_store_data_send: true,
 });
 
-pub use soar::office365::{file_store, log, token_cache};
+pub use soar::office365::{file_store, log, reply_tracking, token_cache};

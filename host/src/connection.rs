@@ -20,15 +20,29 @@ pub fn cloud_hosts(environment: &str) -> (&'static str, &'static str) {
     }
 }
 
+/// Hosts of the pre-authenticated upload URLs Graph's `createUploadSession` returns for
+/// mail attachments, per cloud. They carry no token (the URL is its own credential);
+/// GCC High and DoD have no upload sessions for mail, so none.
+pub fn upload_hosts(environment: &str) -> &'static [&'static str] {
+    match environment {
+        "gcc-high" | "dod" => &[],
+        "china" => &["partner.outlook.cn"],
+        _ => &["outlook.office.com", "outlook.office365.com"],
+    }
+}
+
 /// Every cloud host, for routing them all to a simulator.
-pub const ALL_CLOUD_HOSTS: [&str; 7] = [
+pub const ALL_CLOUD_HOSTS: [&str; 10] = [
     "login.microsoftonline.com",
     "graph.microsoft.com",
+    "outlook.office.com",
+    "outlook.office365.com",
     "login.microsoftonline.us",
     "graph.microsoft.us",
     "dod-graph.microsoft.us",
     "login.chinacloudapi.cn",
     "microsoftgraph.chinacloudapi.cn",
+    "partner.outlook.cn",
 ];
 
 #[derive(Debug, Clone, PartialEq)]
@@ -42,9 +56,16 @@ pub struct ConnectionInfo {
 }
 
 impl ConnectionInfo {
+    /// The cloud's login and Graph hosts, and its attachment upload hosts.
     pub fn allowed_hosts(&self) -> Vec<String> {
         let (login, graph) = cloud_hosts(&self.environment);
-        vec![login.to_string(), graph.to_string()]
+        let mut hosts = vec![login.to_string(), graph.to_string()];
+        hosts.extend(
+            upload_hosts(&self.environment)
+                .iter()
+                .map(|h| h.to_string()),
+        );
+        hosts
     }
 }
 
@@ -169,7 +190,18 @@ mod tests {
         );
         assert_eq!(
             c.allowed_hosts(),
-            vec!["login.microsoftonline.us", "graph.microsoft.us"]
+            vec!["login.microsoftonline.us", "graph.microsoft.us"],
+            "GCC High has no upload host"
+        );
+        let commercial = parse(&json!({"grant-type": "client-credentials"})).unwrap();
+        assert_eq!(
+            commercial.allowed_hosts(),
+            vec![
+                "login.microsoftonline.com",
+                "graph.microsoft.com",
+                "outlook.office.com",
+                "outlook.office365.com"
+            ]
         );
         assert_eq!(c.wit["api-version"], "v1.0");
     }

@@ -30,6 +30,9 @@ type SendFuture = Box<
 pub struct Outbound {
     /// Lower-case host names this invocation may reach.
     pub allowed_hosts: Vec<String>,
+    /// Of those, the upload hosts: their URLs are pre-authenticated, so a bearer token
+    /// sent there would only leak it.
+    pub token_free_hosts: Vec<String>,
     /// Host -> base URL (`http://127.0.0.1:8765`) to send its requests to instead.
     pub routes: Arc<Vec<(String, String)>>,
     pub log: Option<Arc<HttpLog>>,
@@ -92,6 +95,13 @@ impl WasiHttpHooks for Outbound {
         _request_error: Box<dyn Future<Output = Result<(), HttpError>> + Send>,
     ) -> SendFuture {
         let original_url = request.uri().to_string();
+        let host = request.uri().host().unwrap_or("").to_ascii_lowercase();
+        if self.token_free_hosts.contains(&host)
+            && request.headers().contains_key(http::header::AUTHORIZATION)
+        {
+            self.denied.lock().unwrap().push(host);
+            return Box::new(async { Err(HttpError::HttpRequestDenied) });
+        }
         if !self.allows(request.uri()) {
             let host = request.uri().host().unwrap_or("").to_string();
             self.denied.lock().unwrap().push(host);
@@ -207,6 +217,7 @@ mod tests {
                 "login.microsoftonline.com".into(),
                 "graph.microsoft.com".into(),
             ],
+            token_free_hosts: vec!["outlook.office.com".into()],
             routes: Arc::new(Vec::new()),
             log: None,
             redactor: Redactor::default(),

@@ -94,7 +94,7 @@ pub fn entry(x: &Exchange<'_>, redactor: &Redactor) -> Value {
         "duration-ms": (x.duration_ms * 1000.0).round() / 1000.0,
     });
     if let Some(r) = x.routed_to {
-        v["routed-to"] = json!(r);
+        v["routed-to"] = json!(redactor.text(r));
     }
     if let Some(e) = &x.error {
         v["error"] = json!(e);

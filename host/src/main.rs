@@ -82,6 +82,10 @@ struct Common {
     /// Do not print guest log lines on stderr.
     #[arg(long, short)]
     quiet: bool,
+    /// Base URL of the page that collects answers to tracked mail: Send Mail's
+    /// <<EmailResponseLink>> becomes this URL followed by the mail's tracking id.
+    #[arg(long, value_name = "URL")]
+    response_link_base: Option<String>,
 }
 
 /// The connection JSON and, when it came from a file, that file.
@@ -212,6 +216,7 @@ async fn session(common: &Common) -> anyhow::Result<Session> {
     config.routes = routes;
     config.http_log = common.http_log.clone();
     config.echo_log = !common.quiet;
+    config.response_link_base = common.response_link_base.clone();
     let runtime = Runtime::new(config, tokens)?;
     Ok(Session {
         runtime,

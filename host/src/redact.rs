@@ -35,6 +35,26 @@ fn looks_like_jwt(s: &str) -> bool {
         })
 }
 
+/// Query parameters that carry a credential inside a URL (upload session URLs).
+const URL_CREDENTIALS: [&str; 1] = ["authtoken="];
+
+/// `...?authtoken=abc&x=1` -> `...?authtoken=[REDACTED]&x=1`, wherever such a URL appears.
+fn redact_url_credentials(s: &str) -> String {
+    let mut out = s.to_string();
+    for key in URL_CREDENTIALS {
+        let mut from = 0;
+        while let Some(i) = out[from..].to_ascii_lowercase().find(key) {
+            let start = from + i + key.len();
+            let end = out[start..]
+                .find(|c: char| c == '&' || c == '"' || c == '\'' || c.is_whitespace())
+                .map_or(out.len(), |e| start + e);
+            out.replace_range(start..end, MARK);
+            from = start + MARK.len();
+        }
+    }
+    out
+}
+
 #[derive(Debug, Clone, Default)]
 pub struct Redactor {
     secrets: Vec<String>,
@@ -56,7 +76,7 @@ impl Redactor {
     }
 
     pub fn text(&self, s: &str) -> String {
-        let mut out = s.to_string();
+        let mut out = redact_url_credentials(s);
         for secret in &self.secrets {
             if out.contains(secret.as_str()) {
                 out = out.replace(secret.as_str(), MARK);
@@ -133,6 +153,14 @@ mod tests {
         assert_eq!(
             r.header("Authorization", "Bearer abc.def"),
             "Bearer [REDACTED]"
+        );
+        assert_eq!(
+            r.text("https://outlook.office.com/api/v2.0/x?authtoken=eyJ0eXAi.a-b&n=1"),
+            "https://outlook.office.com/api/v2.0/x?authtoken=[REDACTED]&n=1"
+        );
+        assert_eq!(
+            r.json(&json!({"uploadUrl": "https://h/x?AuthToken=s3"})),
+            json!({"uploadUrl": "https://h/x?AuthToken=[REDACTED]"})
         );
     }
 }

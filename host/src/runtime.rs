@@ -15,7 +15,7 @@ use wasmtime::{Engine, Store, UpdateDeadline};
 use wasmtime_wasi::WasiCtx;
 use wasmtime_wasi_http::WasiHttpCtx;
 
-use crate::bindings::{file_store, log, token_cache};
+use crate::bindings::{file_store, log, reply_tracking, token_cache};
 use crate::connection::{self, ConnectionInfo};
 use crate::engine::{self, EngineOptions, Loaded};
 use crate::file_store::FileStore;
@@ -51,6 +51,10 @@ pub struct RuntimeConfig {
     pub echo_log: bool,
     /// Hosts no connection may reach, even its own cloud's (an operator blocking a cloud).
     pub deny_hosts: Vec<String>,
+    /// The platform's page that collects answers to tracked mail: Send Mail's
+    /// `<<EmailResponseLink>>` becomes this URL followed by the mail's tracking id.
+    /// None: the platform has no such page, and the placeholder is refused.
+    pub response_link_base: Option<String>,
 }
 
 impl RuntimeConfig {
@@ -66,6 +70,7 @@ impl RuntimeConfig {
             files_root,
             echo_log: false,
             deny_hosts: Vec::new(),
+            response_link_base: None,
         }
     }
 }
@@ -81,6 +86,9 @@ pub struct Outcome {
     /// A refresh token the identity platform rotated during this invocation: the platform
     /// stores it over the connection's Refresh Token. Never printed.
     pub rotated_refresh_token: Option<String>,
+    /// The guest's linear memory at its largest during the call (0 when the
+    /// host failed before instantiating it).
+    pub peak_memory_bytes: u64,
 }
 
 impl Outcome {
@@ -163,6 +171,7 @@ impl Runtime {
         token_cache::add_to_linker::<StoreState, HasSelf<StoreState>>(&mut linker, |s| s)?;
         file_store::add_to_linker::<StoreState, HasSelf<StoreState>>(&mut linker, |s| s)?;
         log::add_to_linker::<StoreState, HasSelf<StoreState>>(&mut linker, |s| s)?;
+        reply_tracking::add_to_linker::<StoreState, HasSelf<StoreState>>(&mut linker, |s| s)?;
         let pre = linker.instantiate_pre(&loaded.component).map_err(|e| {
             anyhow!("the component's imports do not match what this host provides: {e}")
         })?;
@@ -243,6 +252,14 @@ impl Runtime {
                             .any(|d| d.eq_ignore_ascii_case(h))
                     })
                     .collect(),
+                token_free_hosts: conn
+                    .map(|c| {
+                        connection::upload_hosts(&c.environment)
+                            .iter()
+                            .map(|h| h.to_string())
+                            .collect()
+                    })
+                    .unwrap_or_default(),
                 routes: Arc::new(self.config.routes.clone()),
                 log: self.http_log.clone(),
                 redactor: redactor.clone(),
@@ -256,6 +273,7 @@ impl Runtime {
                 .map(|b| format!("{b:02x}"))
                 .collect(),
             files: FileStore::for_tenant(&self.config.files_root, tenant),
+            response_link_base: self.config.response_link_base.clone(),
             log: LogSink {
                 lines: Default::default(),
                 echo_stderr: self.config.echo_log,
@@ -378,6 +396,7 @@ impl Runtime {
             logs,
             denied_hosts,
             rotated_refresh_token,
+            peak_memory_bytes: store.data().limits.peak_memory_bytes as u64,
         }
     }
 
@@ -395,8 +414,8 @@ impl Runtime {
             .cloned()
     }
 
-    /// Field name -> the seed's label, for one command's parameters.
-    async fn labels(&self, command: &str) -> Vec<(String, String)> {
+    /// (field name, the seed's label, parameter type) of one command's parameters.
+    async fn labels(&self, command: &str) -> Vec<(String, String, String)> {
         let manifest = self.describe().await.unwrap_or_default();
         manifest["commands"]
             .as_array()
@@ -409,6 +428,7 @@ impl Runtime {
                         Some((
                             p["name"].as_str()?.to_string(),
                             p["label"].as_str()?.to_string(),
+                            p["param-type"].as_str().unwrap_or("text").to_string(),
                         ))
                     })
                     .collect()
@@ -457,8 +477,8 @@ impl Runtime {
         let label_for = |name: &str| {
             labels
                 .iter()
-                .find(|(n, _)| n == name)
-                .map(|(_, l)| l.clone())
+                .find(|(n, _, _)| n == name)
+                .map(|(_, l, _)| l.clone())
                 .unwrap_or_else(|| name.to_string())
         };
         let conn_wit = conn.wit.clone();
@@ -570,6 +590,7 @@ fn host_failure(label: &str, message: &str) -> Outcome {
         logs: Vec::new(),
         denied_hosts: Vec::new(),
         rotated_refresh_token: None,
+        peak_memory_bytes: 0,
     }
 }
 
@@ -578,8 +599,12 @@ fn input_failure(label: &str, e: &InputError) -> Outcome {
 }
 
 /// Input keys by field name or label (case-insensitive); unknown keys are an error, so a
-/// misspelled parameter is not silently ignored.
-fn normalize_input(input: &Value, labels: &[(String, String)]) -> Result<Value, InputError> {
+/// misspelled parameter is not silently ignored. A JSON-typed parameter (WIT `json`, which
+/// is text) may be given as JSON itself: it is passed on as its text.
+fn normalize_input(
+    input: &Value,
+    labels: &[(String, String, String)],
+) -> Result<Value, InputError> {
     let map = match input {
         Value::Null => return Ok(json!({})),
         Value::Object(m) => m,
@@ -593,22 +618,28 @@ fn normalize_input(input: &Value, labels: &[(String, String)]) -> Result<Value, 
     let mut out = serde_json::Map::new();
     for (key, value) in map {
         let k = key.trim();
-        let name = labels
+        let (name, param_type) = labels
             .iter()
-            .find(|(n, l)| n.eq_ignore_ascii_case(k) || l.eq_ignore_ascii_case(k))
-            .map(|(n, _)| n.clone())
+            .find(|(n, l, _)| n.eq_ignore_ascii_case(k) || l.eq_ignore_ascii_case(k))
+            .map(|(n, _, t)| (n.clone(), t.as_str()))
             .ok_or_else(|| InputError {
                 parameter: key.clone(),
                 message: format!(
                     "is not a parameter of this command. Parameters: {}.",
                     labels
                         .iter()
-                        .map(|(n, l)| format!("{n} ({l})"))
+                        .map(|(n, l, _)| format!("{n} ({l})"))
                         .collect::<Vec<_>>()
                         .join(", ")
                 ),
             })?;
-        out.insert(name, value.clone());
+        let value = match value {
+            Value::Object(_) | Value::Array(_) if param_type == "json" => {
+                Value::String(value.to_string())
+            }
+            other => other.clone(),
+        };
+        out.insert(name, value);
     }
     Ok(Value::Object(out))
 }

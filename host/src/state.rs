@@ -5,11 +5,11 @@ use std::sync::{Arc, Mutex};
 
 use serde::Serialize;
 use wasmtime::component::ResourceTable;
-use wasmtime::{StoreLimits, StoreLimitsBuilder};
+use wasmtime::{ResourceLimiter, StoreLimits, StoreLimitsBuilder};
 use wasmtime_wasi::{WasiCtx, WasiCtxView, WasiView};
 use wasmtime_wasi_http::{WasiHttpCtx, WasiHttpCtxView, WasiHttpView};
 
-use crate::bindings::{file_store, log, token_cache};
+use crate::bindings::{file_store, log, reply_tracking, token_cache};
 use crate::file_store::FileStore;
 use crate::http_hook::Outbound;
 use crate::redact::Redactor;
@@ -45,12 +45,14 @@ pub struct StoreState {
     pub http: WasiHttpCtx,
     pub table: ResourceTable,
     pub outbound: Outbound,
-    pub limits: StoreLimits,
+    pub limits: Limits,
     pub tokens: Arc<TokenCache>,
     /// Prefix that keeps one connection's cache keys apart from another's, whatever
     /// key the guest asks for.
     pub token_namespace: String,
     pub files: FileStore,
+    /// See `RuntimeConfig::response_link_base`.
+    pub response_link_base: Option<String>,
     pub log: LogSink,
     pub redactor: Redactor,
     /// 10 ms epoch slices the guest has run through (see `runtime.rs`).
@@ -59,15 +61,70 @@ pub struct StoreState {
     pub rotated_refresh_token: Option<String>,
 }
 
+/// The Store's limits, and the high-water mark of guest linear memory they
+/// let through (for benchmarks and operators sizing the memory limit).
+pub struct Limits {
+    inner: StoreLimits,
+    /// The largest size any linear memory of the guest was allowed to reach.
+    pub peak_memory_bytes: usize,
+}
+
+impl ResourceLimiter for Limits {
+    fn memory_growing(
+        &mut self,
+        current: usize,
+        desired: usize,
+        maximum: Option<usize>,
+    ) -> wasmtime::Result<bool> {
+        let allowed = self.inner.memory_growing(current, desired, maximum)?;
+        if allowed {
+            self.peak_memory_bytes = self.peak_memory_bytes.max(desired);
+        }
+        Ok(allowed)
+    }
+
+    fn memory_grow_failed(&mut self, error: wasmtime::Error) -> wasmtime::Result<()> {
+        self.inner.memory_grow_failed(error)
+    }
+
+    fn table_growing(
+        &mut self,
+        current: usize,
+        desired: usize,
+        maximum: Option<usize>,
+    ) -> wasmtime::Result<bool> {
+        self.inner.table_growing(current, desired, maximum)
+    }
+
+    fn table_grow_failed(&mut self, error: wasmtime::Error) -> wasmtime::Result<()> {
+        self.inner.table_grow_failed(error)
+    }
+
+    fn instances(&self) -> usize {
+        self.inner.instances()
+    }
+
+    fn tables(&self) -> usize {
+        self.inner.tables()
+    }
+
+    fn memories(&self) -> usize {
+        self.inner.memories()
+    }
+}
+
 impl StoreState {
-    pub fn limits(memory_limit_bytes: usize) -> StoreLimits {
-        StoreLimitsBuilder::new()
-            .memory_size(memory_limit_bytes)
-            .instances(32)
-            .tables(16)
-            .memories(4)
-            .trap_on_grow_failure(true)
-            .build()
+    pub fn limits(memory_limit_bytes: usize) -> Limits {
+        Limits {
+            inner: StoreLimitsBuilder::new()
+                .memory_size(memory_limit_bytes)
+                .instances(32)
+                .tables(16)
+                .memories(4)
+                .trap_on_grow_failure(true)
+                .build(),
+            peak_memory_bytes: 0,
+        }
     }
 
     fn key(&self, key: &str) -> String {
@@ -188,5 +245,17 @@ impl log::Host for StoreState {
             format!("{done} {}", self.redactor.text(&message))
         };
         self.log.push("progress", text);
+    }
+}
+
+impl reply_tracking::Host for StoreState {
+    fn response_link(&mut self, tracking_id: String) -> Option<String> {
+        // The id is the guest's; only URL-safe ids are turned into links.
+        let safe = !tracking_id.is_empty()
+            && tracking_id
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_');
+        let base = self.response_link_base.as_ref()?;
+        safe.then(|| format!("{base}{tracking_id}"))
     }
 }

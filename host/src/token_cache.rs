@@ -59,6 +59,11 @@ impl TokenCache {
         });
     }
 
+    /// Forgets every access token (refresh tokens stay): the next call fetches a new one.
+    pub fn forget_access_tokens(&self) {
+        self.change(|e| e.access.clear());
+    }
+
     pub fn get_refresh_token(&self, key: &str) -> Option<String> {
         self.entries.lock().unwrap().refresh.get(key).cloned()
     }

@@ -159,8 +159,16 @@ pub fn to_val(
             let given = value
                 .as_str()
                 .ok_or_else(|| type_error(label, "one of the listed values", value))?;
+            // "Incident Attachment File" and "First to Approve / Reject" (the vendor
+            // document's labels) name `incident-attachment-file` and `first-to-approve-reject`.
+            let key = |s: &str| -> String {
+                s.chars()
+                    .filter(char::is_ascii_alphanumeric)
+                    .map(|c| c.to_ascii_lowercase())
+                    .collect()
+            };
             e.names()
-                .find(|n| n.eq_ignore_ascii_case(given.trim()))
+                .find(|n| key(n) == key(given))
                 .map(|n| Val::Enum(n.to_string()))
                 .ok_or_else(|| InputError {
                     parameter: label.to_string(),

@@ -57,7 +57,47 @@ fn describe_prints_the_manifest() {
         .collect();
     assert_eq!(
         names,
-        ["test-connection", "list-mail-folders", "create-mail-folder"]
+        [
+            "test-connection",
+            "list-mail-folders",
+            "create-mail-folder",
+            "fetch-event",
+            "fetch-related-events",
+            "get-email-attachments",
+            "get-email-emls",
+            "get-email-messages",
+            "list-message-rules",
+            "search-office365-email",
+            "get-eml-attachment",
+            "move-or-copy-email-messages",
+            "delete-email-message",
+            "search-and-move-or-copy-email-messages",
+            "send-mail",
+            "reply-mail",
+            "reply-all",
+            "report-emails",
+            "setup-auto-reply",
+            "delete-user-accounts",
+            "remove-licenses",
+            "move-email-to-junk-box",
+            "remove-office365-email",
+        ]
+    );
+    let deprecated: Vec<&str> = manifest["commands"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|c| c["deprecated"] == true)
+        .map(|c| c["label"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        deprecated,
+        [
+            "Search Office 365 Email",
+            "Get EML Attachment",
+            "Move Email to junk box",
+            "Remove Office 365 Email"
+        ]
     );
 }
 

@@ -102,6 +102,46 @@ impl Fixture {
         std::fs::read_to_string(self.dir.path().join("http.log")).unwrap_or_default()
     }
 
+    /// Puts a file into the file store of `connection`'s tenant; returns its id.
+    pub fn put_file(
+        &self,
+        connection: &Value,
+        name: &str,
+        content_type: &str,
+        data: &[u8],
+    ) -> String {
+        let tenant = connection["tenant-id"].as_str().expect("tenant-id");
+        o365_host::file_store::FileStore::for_tenant(&self.dir.path().join("files"), tenant)
+            .put(name, content_type, data)
+            .expect("file stored")
+            .file_id
+    }
+
+    /// A file the guest stored, read back from the tenant's file store.
+    pub fn stored_file(&self, connection: &Value, file_id: &str) -> (String, Vec<u8>) {
+        let tenant = connection["tenant-id"].as_str().unwrap_or_default();
+        let store =
+            o365_host::file_store::FileStore::for_tenant(&self.dir.path().join("files"), tenant);
+        let (info, data) = store.get(file_id).expect("the file is in the store");
+        (info.name, data)
+    }
+
+    /// The decoded query strings of the Graph requests whose path contains
+    /// `fragment`, in order.
+    pub fn queries_to(&self, fragment: &str) -> Vec<String> {
+        self.sim
+            .requests()
+            .iter()
+            .filter(|r| r.path.contains(fragment))
+            .map(|r| {
+                form_urlencoded::parse(r.query.as_bytes())
+                    .map(|(k, v)| format!("{k}={v}"))
+                    .collect::<Vec<_>>()
+                    .join("&")
+            })
+            .collect()
+    }
+
     /// Requests the simulator saw whose path contains `fragment`.
     pub fn requests_to(&self, fragment: &str) -> usize {
         self.sim

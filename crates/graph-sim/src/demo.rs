@@ -4,6 +4,8 @@
 use serde_json::{Map, Value, json};
 use sha2::{Digest, Sha256};
 
+use crate::demo_admin;
+use crate::demo_mail;
 use crate::identity::store::AppRegistration;
 use crate::ids;
 use crate::store::{Folder, FolderKind, Mailbox, Tenant, TenantData, User};
@@ -141,7 +143,9 @@ pub(crate) fn apps() -> Vec<AppRegistration> {
     ]
 }
 
-pub(crate) fn data() -> TenantData {
+/// The demo tenant's directory and mailboxes; `now` places the few
+/// messages that must look recent.
+pub(crate) fn data(now: i64) -> TenantData {
     let mut data = TenantData::default();
     for row in USERS {
         let user = user(row);
@@ -151,11 +155,13 @@ pub(crate) fn data() -> TenantData {
             } else {
                 &["Projects"]
             };
-            data.mailboxes
-                .insert(user.id.clone(), mailbox(&user.id, &user.upn, extra));
+            let mut mbx = mailbox(&user.id, &user.upn, extra);
+            demo_mail::fill(&mut mbx, &user.upn, row.2, now);
+            data.mailboxes.insert(user.id.clone(), mbx);
         }
         data.directory.add(user);
     }
+    demo_admin::seed(&mut data);
     data
 }
 
@@ -215,7 +221,7 @@ fn jitter(upn: &str, name: &str) -> u32 {
     u32::from(Sha256::digest(format!("{upn}/{name}").as_bytes())[0] % 7)
 }
 
-fn mailbox(owner_id: &str, upn: &str, extra_top_level: &[&str]) -> Mailbox {
+pub(crate) fn mailbox(owner_id: &str, upn: &str, extra_top_level: &[&str]) -> Mailbox {
     let mut mbx = Mailbox::new(owner_id);
     let add = |mbx: &mut Mailbox,
                parent: &str,

@@ -8,7 +8,9 @@ use std::time::Duration;
 pub struct Fault {
     /// HTTP method to match (case-insensitive); `None` matches any.
     pub method: Option<String>,
-    /// Substring of the raw (still percent-encoded) request path.
+    /// Substring of the raw (still percent-encoded) request path; a part
+    /// after `?` must be in the raw query string (`/messages?skip=100` hits
+    /// one page of a listing).
     pub path_contains: String,
     /// How many matching requests this fault answers.
     pub times: u32,
@@ -32,6 +34,24 @@ impl Fault {
         self
     }
 
+    /// Matches only requests whose raw query contains `fragment`.
+    pub fn query_contains(mut self, fragment: &str) -> Self {
+        self.path_contains = format!("{}?{fragment}", self.path_contains);
+        self
+    }
+
+    fn matches(&self, method: &str, raw_path: &str, raw_query: &str) -> bool {
+        let (path, query) = self
+            .path_contains
+            .split_once('?')
+            .unwrap_or((&self.path_contains, ""));
+        self.method
+            .as_deref()
+            .is_none_or(|m| m.eq_ignore_ascii_case(method))
+            && raw_path.contains(path)
+            && raw_query.contains(query)
+    }
+
     /// Fires `times` times instead of once.
     pub fn times(mut self, times: u32) -> Self {
         self.times = times;
@@ -53,6 +73,9 @@ pub enum FaultKind {
     Delay(Duration),
     /// Close the connection without writing any response.
     ConnectionReset,
+    /// Carry the request out, then close the connection without the response: the
+    /// client cannot tell whether it happened (a lost answer to a send).
+    LoseResponse,
     /// Answer normally but cut the JSON body in half (status 2xx kept).
     MalformedBody,
     /// 401 InvalidAuthenticationToken exactly as for an expired token.
@@ -77,13 +100,16 @@ impl FaultQueue {
     }
 
     /// Consumes one firing of the first fault matching the request.
-    pub(crate) fn take(&mut self, method: &str, raw_path: &str) -> Option<FaultKind> {
-        let idx = self.pending.iter().position(|f| {
-            f.method
-                .as_deref()
-                .is_none_or(|m| m.eq_ignore_ascii_case(method))
-                && raw_path.contains(&f.path_contains)
-        })?;
+    pub(crate) fn take(
+        &mut self,
+        method: &str,
+        raw_path: &str,
+        raw_query: &str,
+    ) -> Option<FaultKind> {
+        let idx = self
+            .pending
+            .iter()
+            .position(|f| f.matches(method, raw_path, raw_query))?;
         let fault = &mut self.pending[idx];
         fault.times -= 1;
         let kind = fault.kind.clone();
@@ -103,18 +129,24 @@ mod tests {
         let mut q = FaultQueue::default();
         q.push(Fault::new("/users", FaultKind::ConnectionReset).method("POST"));
         q.push(Fault::new("/users", FaultKind::MalformedBody).times(2));
+        q.push(Fault::new("/messages", FaultKind::ExpiredToken).query_contains("%24skip=100"));
         assert!(matches!(
-            q.take("GET", "/v1.0/users"),
+            q.take("GET", "/v1.0/users", ""),
             Some(FaultKind::MalformedBody)
         ));
         assert!(matches!(
-            q.take("post", "/v1.0/users"),
+            q.take("post", "/v1.0/users", ""),
             Some(FaultKind::ConnectionReset)
         ));
         assert!(matches!(
-            q.take("GET", "/v1.0/users"),
+            q.take("GET", "/v1.0/users", ""),
             Some(FaultKind::MalformedBody)
         ));
-        assert!(q.take("GET", "/v1.0/users").is_none());
+        assert!(q.take("GET", "/v1.0/users", "").is_none());
+        assert!(q.take("GET", "/v1.0/me/messages", "%24top=100").is_none());
+        assert!(matches!(
+            q.take("GET", "/v1.0/me/messages", "%24top=100&%24skip=100"),
+            Some(FaultKind::ExpiredToken)
+        ));
     }
 }

@@ -9,9 +9,11 @@ use tokio::sync::watch;
 
 use crate::demo;
 use crate::faults::Fault;
+use crate::generate::MailboxSpec;
 use crate::identity::store::AppRegistration;
 use crate::log::RecordedRequest;
 use crate::sim::{Sim, lock};
+use crate::store::{IdForm, Mailbox};
 
 /// A running simulator. Clones share the same instance.
 #[derive(Clone)]
@@ -44,7 +46,7 @@ impl SimHandle {
         }
     }
 
-    fn sim(&self) -> &Sim {
+    pub(crate) fn sim(&self) -> &Sim {
         &self.inner.sim
     }
 
@@ -136,6 +138,126 @@ impl SimHandle {
             return Vec::new();
         };
         mbx.all().iter().map(|f| mbx.folder_json(f)).collect()
+    }
+
+    /// Runs `f` on the user's mailbox (by UPN or object id); None for
+    /// unknown users and users without a mailbox.
+    fn with_mailbox<T>(&self, user: &str, f: impl FnOnce(&mut Mailbox) -> T) -> Option<T> {
+        let mut data = lock(&self.sim().data);
+        let id = data.directory.find(user)?.id.clone();
+        data.mailboxes.get_mut(&id).map(f)
+    }
+
+    /// Every message of the user's mailbox as Graph JSON with every property
+    /// (internetMessageHeaders included) and `attachments` expanded (item
+    /// attachments with their item), plus `@sim.immutableId`. Insertion order.
+    pub fn messages_of(&self, user: &str) -> Vec<Value> {
+        self.with_mailbox(user, |mbx| {
+            mbx.messages()
+                .iter()
+                .map(|m| {
+                    let mut v = m.to_json(IdForm::Rest);
+                    v.insert("@sim.immutableId".into(), json!(m.immutable_id));
+                    v.insert(
+                        "attachments".into(),
+                        m.item
+                            .attachments
+                            .iter()
+                            .map(|a| a.to_json(false, true))
+                            .collect(),
+                    );
+                    Value::Object(v)
+                })
+                .collect()
+        })
+        .unwrap_or_default()
+    }
+
+    /// Adds a message to a folder of the user's mailbox. `folder` is a
+    /// well-known name, a folder id or a display-name path (`Inbox/Phishing`);
+    /// `message` is Graph message JSON (`attachments` may hold file, item
+    /// and reference attachments). Returns the new message's REST id.
+    pub fn insert_message(
+        &self,
+        user: &str,
+        folder: &str,
+        message: Value,
+    ) -> Result<String, String> {
+        self.with_mailbox(user, |mbx| {
+            let folder_id = mbx
+                .folder_for(folder)
+                .ok_or_else(|| format!("no folder '{folder}'"))?;
+            mbx.insert_message(&folder_id, &message)
+                .map(|m| m.rest_id.clone())
+                .map_err(|e| format!("{e:?}"))
+        })
+        .unwrap_or_else(|| Err(format!("no mailbox for '{user}'")))
+    }
+
+    /// Moves a message (by REST or immutable id) as Graph's move does;
+    /// returns its new REST id.
+    pub fn move_message(&self, user: &str, id: &str, folder: &str) -> Result<String, String> {
+        self.with_mailbox(user, |mbx| {
+            let folder_id = mbx
+                .folder_for(folder)
+                .ok_or_else(|| format!("no folder '{folder}'"))?;
+            mbx.move_message(id, &folder_id)
+                .map(|m| m.rest_id.clone())
+                .map_err(|e| format!("{e:?}"))
+        })
+        .unwrap_or_else(|| Err(format!("no mailbox for '{user}'")))
+    }
+
+    /// Copies a message into a folder; returns the copy's REST id.
+    pub fn copy_message(&self, user: &str, id: &str, folder: &str) -> Result<String, String> {
+        self.with_mailbox(user, |mbx| {
+            let folder_id = mbx
+                .folder_for(folder)
+                .ok_or_else(|| format!("no folder '{folder}'"))?;
+            mbx.copy_message(id, &folder_id)
+                .map(|m| m.rest_id.clone())
+                .map_err(|e| format!("{e:?}"))
+        })
+        .unwrap_or_else(|| Err(format!("no mailbox for '{user}'")))
+    }
+
+    /// Deletes a message as `DELETE .../messages/{id}` does (into
+    /// Recoverable Items); returns its id there.
+    pub fn delete_message(&self, user: &str, id: &str) -> Result<String, String> {
+        self.with_mailbox(user, |mbx| {
+            mbx.delete_message(id)
+                .map(|m| m.rest_id.clone())
+                .map_err(|e| format!("{e:?}"))
+        })
+        .unwrap_or_else(|| Err(format!("no mailbox for '{user}'")))
+    }
+
+    /// Removes a message for good (a purge, no Recoverable Items copy).
+    pub fn purge_message(&self, user: &str, id: &str) -> Result<(), String> {
+        self.with_mailbox(user, |mbx| {
+            mbx.remove_message(id)
+                .map(|_| ())
+                .map_err(|e| format!("{e:?}"))
+        })
+        .unwrap_or_else(|| Err(format!("no mailbox for '{user}'")))
+    }
+
+    /// Fills the user's mailbox with generated messages (see
+    /// [`MailboxSpec`]); returns how many were added.
+    pub fn generate_messages(&self, user: &str, spec: &MailboxSpec) -> Result<usize, String> {
+        self.with_mailbox(user, |mbx| crate::generate::populate(mbx, user, spec))
+            .unwrap_or_else(|| Err(format!("no mailbox for '{user}'")))
+    }
+
+    /// The user's inbox rules (messageRule JSON, in sequence order).
+    pub fn rules_of(&self, user: &str) -> Vec<Value> {
+        self.with_mailbox(user, |mbx| mbx.rules().into_iter().cloned().collect())
+            .unwrap_or_default()
+    }
+
+    /// Adds an inbox rule (messageRule JSON; id and sequence are filled in).
+    pub fn add_rule(&self, user: &str, rule: Value) -> Option<Value> {
+        self.with_mailbox(user, |mbx| mbx.add_rule(rule).clone())
     }
 
     /// Stops accepting connections; open exchanges finish first.

@@ -9,18 +9,24 @@
 mod clouds;
 mod config;
 mod demo;
+mod demo_admin;
+mod demo_mail;
 mod error;
 mod faults;
+mod generate;
 mod graph;
 mod handle;
+mod handle_admin;
 mod identity;
 mod ids;
 mod log;
+mod mime;
 mod permissions;
 mod server;
 mod sim;
 mod store;
 mod time;
+mod upload;
 mod wire;
 
 use std::net::SocketAddr;
@@ -28,6 +34,7 @@ use std::sync::Arc;
 
 pub use config::SimConfig;
 pub use faults::{Fault, FaultKind};
+pub use generate::MailboxSpec;
 pub use handle::SimHandle;
 pub use identity::store::AppRegistration;
 pub use log::RecordedRequest;
@@ -42,7 +49,11 @@ pub async fn start(config: SimConfig) -> anyhow::Result<SimHandle> {
 pub async fn start_on(addr: SocketAddr, config: SimConfig) -> anyhow::Result<SimHandle> {
     let listener = tokio::net::TcpListener::bind(addr).await?;
     let bound = listener.local_addr()?;
-    let sim = Arc::new(sim::Sim::new(&config, demo::tenant(), demo::data()));
+    let sim = Arc::new(sim::Sim::new(
+        &config,
+        demo::tenant(),
+        demo::data(time::now_unix() as i64),
+    ));
     {
         let mut identity = sim::lock(&sim.identity);
         for app in demo::apps() {

@@ -15,6 +15,8 @@ pub struct RecordedRequest {
     pub body: String,
     /// Final status; 0 when the connection was dropped without a response.
     pub status: u16,
+    /// A request inside a `$batch` (the batch itself is recorded too).
+    pub via_batch: bool,
 }
 
 impl RecordedRequest {

@@ -20,7 +20,7 @@ use crate::faults::FaultKind;
 use crate::log::RecordedRequest;
 use crate::sim::{Sim, lock};
 use crate::wire::{self, RawRequest, ReqMeta, Resp};
-use crate::{graph, identity, time};
+use crate::{graph, identity, time, upload};
 
 /// Largest request body accepted (attachments come later; Graph's own
 /// request limit is in this range).
@@ -76,6 +76,7 @@ async fn serve(sim: Arc<Sim>, req: Request<Incoming>) -> Result<Resp, io::Error>
             .collect(),
         body: String::from_utf8_lossy(&body).into_owned(),
         status: 0,
+        via_batch: false,
     });
     let meta = ReqMeta::from_headers(&parts.headers, time::now_unix());
     let raw = RawRequest {
@@ -85,7 +86,7 @@ async fn serve(sim: Arc<Sim>, req: Request<Incoming>) -> Result<Resp, io::Error>
         headers: &parts.headers,
         body: &body,
     };
-    let fault = lock(&sim.faults).take(parts.method.as_str(), &path);
+    let fault = lock(&sim.faults).take(parts.method.as_str(), &path, &query);
     let resp = match fault {
         None if too_large => GraphError::new(
             413,
@@ -107,6 +108,14 @@ async fn serve(sim: Arc<Sim>, req: Request<Incoming>) -> Result<Resp, io::Error>
             dispatch(&sim, &meta, &raw)
         }
         Some(FaultKind::MalformedBody) => truncate(dispatch(&sim, &meta, &raw)).await,
+        Some(FaultKind::LoseResponse) => {
+            let done = dispatch(&sim, &meta, &raw);
+            lock(&sim.log).complete(seq, done.status().as_u16());
+            return Err(io::Error::new(
+                io::ErrorKind::ConnectionReset,
+                "graph-sim fault: response lost after the request was carried out",
+            ));
+        }
         Some(FaultKind::ConnectionReset) => {
             lock(&sim.log).complete(seq, 0);
             return Err(io::Error::new(
@@ -132,6 +141,8 @@ fn dispatch(sim: &Sim, meta: &ReqMeta, raw: &RawRequest<'_>) -> Resp {
         identity::handle(sim, meta, raw, &segs)
     } else if graph::owns(&segs) {
         graph::handle(sim, meta, raw, &segs)
+    } else if upload::owns(&segs) {
+        upload::handle(sim, meta, raw, &segs)
     } else {
         GraphError::new(
             400,

@@ -73,6 +73,21 @@ pub(crate) fn json_with(
     resp
 }
 
+/// A raw byte response (`$value`).
+pub(crate) fn bytes_with(
+    status: StatusCode,
+    content_type: &str,
+    body: Vec<u8>,
+    extra: &[(&str, String)],
+) -> Resp {
+    let mut resp = empty(status, extra);
+    *resp.body_mut() = Full::new(Bytes::from(body));
+    if let Ok(v) = HeaderValue::from_str(content_type) {
+        resp.headers_mut().insert(header::CONTENT_TYPE, v);
+    }
+    resp
+}
+
 /// A bodiless response (302 redirects, 202/204 later).
 pub(crate) fn empty(status: StatusCode, extra: &[(&str, String)]) -> Resp {
     let mut resp = Response::new(Full::new(Bytes::new()));

@@ -7,6 +7,9 @@ use crate::model::Environment;
 pub struct Cloud {
     pub login_host: &'static str,
     pub graph_host: &'static str,
+    /// Hosts of the pre-authenticated upload URLs that `createUploadSession` hands out;
+    /// empty where Graph offers no upload sessions for mail (GCC High, DoD).
+    pub upload_hosts: &'static [&'static str],
 }
 
 impl Cloud {
@@ -15,18 +18,22 @@ impl Cloud {
             Environment::CommercialGcc => Cloud {
                 login_host: "login.microsoftonline.com",
                 graph_host: "graph.microsoft.com",
+                upload_hosts: &["outlook.office.com", "outlook.office365.com"],
             },
             Environment::GccHigh => Cloud {
                 login_host: "login.microsoftonline.us",
                 graph_host: "graph.microsoft.us",
+                upload_hosts: &[],
             },
             Environment::Dod => Cloud {
                 login_host: "login.microsoftonline.us",
                 graph_host: "dod-graph.microsoft.us",
+                upload_hosts: &[],
             },
             Environment::China => Cloud {
                 login_host: "login.chinacloudapi.cn",
                 graph_host: "microsoftgraph.chinacloudapi.cn",
+                upload_hosts: &["partner.outlook.cn"],
             },
         }
     }

@@ -47,4 +47,10 @@ pub trait Env {
 
     fn file_put(&self, name: &str, content_type: &str, data: &[u8]) -> Result<FileInfo, String>;
     fn file_get(&self, file_id: &str, file_source: &str) -> Result<(FileInfo, Vec<u8>), String>;
+
+    /// The platform's link for answering a tracked mail (`<<EmailResponseLink>>`), or
+    /// None when the platform has no response page.
+    fn response_link(&self, _tracking_id: &str) -> Option<String> {
+        None
+    }
 }

@@ -105,8 +105,9 @@ impl Error {
         }
     }
 
-    /// Graph's "no such item" for an id the user gave: the message names the parameter.
-    pub fn for_parameter(self, parameter: &str, value: &str) -> Error {
+    /// Graph's "no such item" for an id the user gave: the message names the parameter,
+    /// and `hint` says where valid ids come from.
+    pub fn for_parameter_with(self, parameter: &str, value: &str, hint: &str) -> Error {
         match self {
             Error::Graph {
                 status,
@@ -118,11 +119,16 @@ impl Error {
                 message: format!(
                     "{parameter} '{value}' was not found in this mailbox ({message})."
                 ),
-                hint: Some("Run List Mail Folders for valid ids.".into()),
+                hint: Some(hint.to_string()),
                 code,
             },
             other => other,
         }
+    }
+
+    /// [`Error::for_parameter_with`] for folder parameters.
+    pub fn for_parameter(self, parameter: &str, value: &str) -> Error {
+        self.for_parameter_with(parameter, value, "Run List Mail Folders for valid ids.")
     }
 
     /// The Error tab's message: Graph's code and text, with a hint for the usual causes.
@@ -142,9 +148,11 @@ impl Error {
     }
 }
 
-/// "Label: what is wrong", unless the message already names the parameter (seed wording).
+/// "Label: what is wrong", unless the message already names the parameter (the seed's
+/// wordings: "The parameter 'Email Address' is required ...", "Filter and Search cannot
+/// be used at the same time").
 fn input_text(parameter: &str, message: &str) -> String {
-    if message.contains(&format!("'{parameter}'")) {
+    if message.contains(&format!("'{parameter}'")) || message.starts_with(parameter) {
         message.to_string()
     } else {
         format!("{parameter}: {message}")

@@ -44,6 +44,14 @@ impl<'a> Graph<'a> {
         &self.tokens
     }
 
+    pub fn env(&self) -> &'a dyn Env {
+        self.env
+    }
+
+    pub fn policy(&self) -> RetryPolicy {
+        self.policy
+    }
+
     /// Absolute URL of a path below the version root (`me/mailFolders`).
     pub fn url(&self, path_and_query: &str) -> String {
         format!("{}/{}", self.base, path_and_query.trim_start_matches('/'))
@@ -90,11 +98,39 @@ impl<'a> Graph<'a> {
     }
 
     pub fn get_json(&self, path_and_query: &str) -> Result<Value, Error> {
+        self.get_json_with(path_and_query, &[])
+    }
+
+    /// A GET with extra headers (`Prefer`), parsed as JSON.
+    pub fn get_json_with(
+        &self,
+        path_and_query: &str,
+        headers: &[(String, String)],
+    ) -> Result<Value, Error> {
+        let response = self.send(
+            self.get_request(&self.url(path_and_query), headers),
+            Idempotency::Idempotent,
+        )?;
+        parse_json(&response)
+    }
+
+    /// A GET whose body is not JSON (`$value`): the bytes and the content type.
+    pub fn get_bytes(&self, path_and_query: &str) -> Result<(Vec<u8>, String), Error> {
         let response = self.send(
             HttpRequest::new("GET", self.url(path_and_query)),
             Idempotency::Idempotent,
         )?;
-        parse_json(&response)
+        let content_type = response
+            .header("Content-Type")
+            .unwrap_or("application/octet-stream")
+            .to_string();
+        Ok((response.body, content_type))
+    }
+
+    fn get_request(&self, url: &str, headers: &[(String, String)]) -> HttpRequest {
+        let mut request = HttpRequest::new("GET", url);
+        request.headers.extend(headers.iter().cloned());
+        request
     }
 
     pub fn post_json(
@@ -115,31 +151,53 @@ impl<'a> Graph<'a> {
     /// carry the token somewhere else.
     pub fn get_all(&self, path_and_query: &str, max_items: usize) -> Result<Vec<Value>, Error> {
         let mut items = Vec::new();
+        self.for_each_page(path_and_query, &[], |page, _| {
+            items.extend(page.into_iter().take(max_items - items.len()));
+            Ok(items.len() < max_items)
+        })?;
+        Ok(items)
+    }
+
+    /// Hands each page's items to `visit` (with whether another page follows),
+    /// following `@odata.nextLink` as given while `visit` returns true, up to
+    /// [`MAX_PAGES`]. `headers` go with every page (a `Prefer` must, or later
+    /// pages would change id form).
+    pub fn for_each_page(
+        &self,
+        path_and_query: &str,
+        headers: &[(String, String)],
+        mut visit: impl FnMut(Vec<Value>, bool) -> Result<bool, Error>,
+    ) -> Result<(), Error> {
         let mut url = self.url(path_and_query);
         for _ in 0..MAX_PAGES {
-            let response = self.send(
-                HttpRequest::new("GET", url.clone()),
-                Idempotency::Idempotent,
-            )?;
-            let page = parse_json(&response)?;
-            let values = page.get("value").and_then(Value::as_array).ok_or_else(|| {
-                Error::Protocol("A Graph collection came back without a value array.".into())
-            })?;
-            items.extend(values.iter().take(max_items - items.len()).cloned());
-            if items.len() >= max_items {
-                return Ok(items);
+            let response = self.send(self.get_request(&url, headers), Idempotency::Idempotent)?;
+            let mut page = parse_json(&response)?;
+            let next = page
+                .get("@odata.nextLink")
+                .and_then(Value::as_str)
+                .map(str::to_string);
+            let values = match page.get_mut("value").map(Value::take) {
+                Some(Value::Array(values)) => values,
+                _ => {
+                    return Err(Error::Protocol(
+                        "A Graph collection came back without a value array.".into(),
+                    ));
+                }
+            };
+            if !visit(values, next.is_some())? {
+                return Ok(());
             }
-            match page.get("@odata.nextLink").and_then(Value::as_str) {
-                None => return Ok(items),
+            match next {
+                None => return Ok(()),
                 Some(next) => {
-                    if http::origin(next).as_deref() != Some(self.origin.as_str()) {
+                    if http::origin(&next).as_deref() != Some(self.origin.as_str()) {
                         return Err(Error::Protocol(format!(
                             "Refusing to follow @odata.nextLink to {}: it is not {}.",
-                            crate::retry::host_of(next),
+                            crate::retry::host_of(&next),
                             self.origin
                         )));
                     }
-                    url = next.to_string();
+                    url = next;
                 }
             }
         }

@@ -5,17 +5,24 @@
 //! same code runs inside the wasm guest (wasi:http) and natively (tests, benchmarks).
 
 pub mod auth;
+pub mod batch;
 pub mod cloud;
 pub mod commands;
+pub mod compose;
 pub mod env;
 pub mod error;
+pub mod files;
 pub mod graph;
 pub mod http;
+pub mod mail;
 pub mod mailbox;
 pub mod manifest;
+pub mod message_lookup;
 pub mod model;
 pub mod permissions;
 pub mod retry;
+pub mod time;
+pub mod user_list;
 pub mod validate;
 
 #[cfg(test)]

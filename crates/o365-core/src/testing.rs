@@ -6,6 +6,7 @@ use std::time::Duration;
 
 use crate::env::{CachedToken, Env, FileInfo, LogLevel};
 use crate::http::{HttpRequest, HttpResponse, TransportError};
+use crate::model::{AuthorizationCode, ClientCredentials, Connection, Environment, Grant};
 
 pub struct FakeEnv {
     responses: RefCell<Vec<Result<HttpResponse, TransportError>>>,
@@ -14,6 +15,11 @@ pub struct FakeEnv {
     pub tokens: RefCell<HashMap<String, CachedToken>>,
     pub refresh_tokens: RefCell<HashMap<String, String>>,
     pub now: u64,
+    /// Stored files, when the file store is on ([`FakeEnv::with_files`]).
+    pub files: RefCell<Vec<(FileInfo, Vec<u8>)>>,
+    files_on: bool,
+    /// Base of the platform's response links; None: the platform has none.
+    pub link_base: Option<String>,
 }
 
 impl FakeEnv {
@@ -26,7 +32,27 @@ impl FakeEnv {
             tokens: RefCell::default(),
             refresh_tokens: RefCell::default(),
             now: 1_750_000_000,
+            files: RefCell::default(),
+            files_on: false,
+            link_base: None,
         }
+    }
+
+    /// Turns on an in-memory file store.
+    pub fn with_files(mut self) -> Self {
+        self.files_on = true;
+        self
+    }
+
+    /// Puts a file under a chosen id into the file store (as the platform would).
+    pub fn add_file(&self, id: &str, name: &str, content_type: &str, data: Vec<u8>) {
+        let info = FileInfo {
+            file_id: id.into(),
+            name: name.into(),
+            content_type: content_type.into(),
+            size: data.len() as u64,
+        };
+        self.files.borrow_mut().push((info, data));
     }
 
     pub fn sent(&self) -> Vec<HttpRequest> {
@@ -35,6 +61,34 @@ impl FakeEnv {
 
     pub fn slept(&self) -> Vec<Duration> {
         self.slept.borrow().clone()
+    }
+}
+
+/// A client-credentials connection to the commercial cloud.
+pub fn app_connection() -> Connection {
+    Connection {
+        environment: Environment::CommercialGcc,
+        tenant_id: "t.example".into(),
+        grant: Grant::ClientCredentials(ClientCredentials {
+            client_id: "c".into(),
+            client_secret: "s".into(),
+        }),
+        api_version: "v1.0".into(),
+    }
+}
+
+/// An authorization-code connection that already holds a refresh token.
+pub fn delegated_connection() -> Connection {
+    Connection {
+        grant: Grant::AuthorizationCode(AuthorizationCode {
+            client_id: "c".into(),
+            client_secret: "s".into(),
+            scope: "offline_access".into(),
+            callback_url: "https://soar.example/callback".into(),
+            authorization_code: None,
+            refresh_token: Some("rt".into()),
+        }),
+        ..app_connection()
     }
 }
 
@@ -82,10 +136,28 @@ impl Env for FakeEnv {
     }
     fn log(&self, _level: LogLevel, _message: &str) {}
     fn progress(&self, _done: u32, _total: u32, _message: &str) {}
-    fn file_put(&self, _name: &str, _content_type: &str, _data: &[u8]) -> Result<FileInfo, String> {
-        Err("no file store in unit tests".into())
+    fn file_put(&self, name: &str, content_type: &str, data: &[u8]) -> Result<FileInfo, String> {
+        if !self.files_on {
+            return Err("no file store in this test".into());
+        }
+        let info = FileInfo {
+            file_id: format!("{:032x}", self.files.borrow().len() + 1),
+            name: name.into(),
+            content_type: content_type.into(),
+            size: data.len() as u64,
+        };
+        self.files.borrow_mut().push((info.clone(), data.to_vec()));
+        Ok(info)
     }
-    fn file_get(&self, _file_id: &str, _file_source: &str) -> Result<(FileInfo, Vec<u8>), String> {
-        Err("no file store in unit tests".into())
+    fn file_get(&self, file_id: &str, _file_source: &str) -> Result<(FileInfo, Vec<u8>), String> {
+        self.files
+            .borrow()
+            .iter()
+            .find(|(info, _)| info.file_id == file_id)
+            .cloned()
+            .ok_or_else(|| format!("no file with id '{file_id}' in this tenant's store."))
+    }
+    fn response_link(&self, tracking_id: &str) -> Option<String> {
+        self.link_base.as_ref().map(|b| format!("{b}{tracking_id}"))
     }
 }

@@ -1,9 +1,19 @@
 //! Between the WIT types and the core's types.
 
+use o365_core::commands::move_copy::{Action, MessagesInput as CoreMessages};
+use o365_core::commands::reply;
+use o365_core::commands::report_emails::Category;
+use o365_core::commands::send_mail::ReplyMode as CoreReplyMode;
+use o365_core::commands::setup_auto_reply::AutoReplyStatus as CoreStatus;
+use o365_core::compose::files::FileSource as CoreFileSource;
 use o365_core::error::Error;
 use o365_core::manifest as core_manifest;
 use o365_core::model as core;
 
+use crate::exports::soar::office365::commands::{
+    AutoReplyStatus, FileSource, MessageItemsInput, MoveOrCopy, ReplyMailInput, ReplyMode,
+    ReportCategory,
+};
 use crate::soar::office365::manifest::{
     CommandInfo, ParamType, Parameter, Permissions, PluginManifest,
 };
@@ -42,20 +52,31 @@ pub fn connection(c: Connection) -> core::Connection {
     }
 }
 
+/// Each JSON value is dropped as soon as it is text, so a large fetch does
+/// not hold its data twice in guest memory.
 pub fn result(r: core::CommandResult) -> CommandResult {
+    let core::CommandResult {
+        status,
+        raw_data,
+        key_fields,
+        context_data,
+        errors,
+        events,
+        files,
+    } = r;
+    let text = |v: serde_json::Value| v.to_string();
     CommandResult {
-        status: match r.status {
+        status: match status {
             core::Status::Successful => Status::Successful,
             core::Status::PartiallySuccessful => Status::PartiallySuccessful,
             core::Status::Failed => Status::Failed,
         },
-        raw_data: r.raw_data.to_string(),
-        key_fields: r.key_fields.to_string(),
-        context_data: r.context_data.to_string(),
-        errors: r.errors.into_iter().map(command_error).collect(),
-        events: r.events.iter().map(|e| e.to_string()).collect(),
-        files: r
-            .files
+        raw_data: text(raw_data),
+        key_fields: text(key_fields),
+        context_data: text(context_data),
+        errors: errors.into_iter().map(command_error).collect(),
+        events: events.into_iter().map(text).collect(),
+        files: files
             .into_iter()
             .map(|f| StoredFile {
                 file_id: f.file_id,
@@ -133,5 +154,64 @@ fn command_info(c: core_manifest::CommandInfo) -> CommandInfo {
             application: strings(c.permissions.application),
             note: c.permissions.note.map(str::to_string),
         },
+    }
+}
+
+pub fn action(a: MoveOrCopy) -> Action {
+    match a {
+        MoveOrCopy::Move => Action::Move,
+        MoveOrCopy::Copy => Action::Copy,
+    }
+}
+
+pub fn messages(m: MessageItemsInput) -> CoreMessages {
+    CoreMessages {
+        email_addresses: m.email_addresses,
+        message_ids: m.message_ids,
+    }
+}
+
+pub fn file_source(f: FileSource) -> CoreFileSource {
+    match f {
+        FileSource::IncidentAttachmentFile => CoreFileSource::IncidentAttachmentFile,
+        FileSource::PlaybookFile => CoreFileSource::PlaybookFile,
+        FileSource::ArtifactFile => CoreFileSource::ArtifactFile,
+    }
+}
+
+pub fn reply_mode(m: ReplyMode) -> CoreReplyMode {
+    match m {
+        ReplyMode::NoReply => CoreReplyMode::NoReply,
+        ReplyMode::RequireReply => CoreReplyMode::RequireReply,
+        ReplyMode::RequireAllReply => CoreReplyMode::RequireAllReply,
+        ReplyMode::RequireApproval => CoreReplyMode::RequireApproval,
+        ReplyMode::RequireAllApproval => CoreReplyMode::RequireAllApproval,
+        ReplyMode::FirstToApproveReject => CoreReplyMode::FirstToApproveReject,
+    }
+}
+
+pub fn auto_reply_status(s: AutoReplyStatus) -> CoreStatus {
+    match s {
+        AutoReplyStatus::AlwaysEnabled => CoreStatus::AlwaysEnabled,
+        AutoReplyStatus::Scheduled => CoreStatus::Scheduled,
+        AutoReplyStatus::Disabled => CoreStatus::Disabled,
+    }
+}
+
+pub fn category(c: ReportCategory) -> Category {
+    match c {
+        ReportCategory::Phishing => Category::Phishing,
+        ReportCategory::Spam => Category::Spam,
+    }
+}
+
+pub fn reply(r: ReplyMailInput) -> reply::Input {
+    reply::Input {
+        sender_email: r.sender_email,
+        message_id: r.message_id,
+        subject: r.subject,
+        content: r.content,
+        file_ids: r.file_ids,
+        file_source: r.file_source.map(file_source),
     }
 }

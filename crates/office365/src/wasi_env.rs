@@ -6,7 +6,7 @@ use std::time::Duration;
 use o365_core::env::{CachedToken, Env, FileInfo, LogLevel};
 use o365_core::http::{HttpRequest, HttpResponse, TransportError};
 
-use crate::soar::office365::{file_store, log, token_cache};
+use crate::soar::office365::{file_store, log, reply_tracking, token_cache};
 use crate::wasi::clocks::{monotonic_clock, wall_clock};
 use crate::wasi::http::outgoing_handler;
 use crate::wasi::http::types::{
@@ -228,6 +228,10 @@ impl Env for WasiEnv {
 
     fn file_get(&self, file_id: &str, file_source: &str) -> Result<(FileInfo, Vec<u8>), String> {
         file_store::get(file_id, file_source).map(|(info, data)| (file_info(info), data))
+    }
+
+    fn response_link(&self, tracking_id: &str) -> Option<String> {
+        reply_tracking::response_link(tracking_id)
     }
 }
 

@@ -1,9 +1,14 @@
 //! One integration-test binary: the real office365.wasm in the real host, graph-sim over
 //! loopback. Build the guest first (`scripts/test` does).
 
+mod act_directory;
+mod act_messages;
+mod act_send;
 mod clouds;
+mod fetch;
 mod folders;
 mod inputs;
+mod messages;
 mod openapi;
 mod policy;
 mod preflight;

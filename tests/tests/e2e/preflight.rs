@@ -28,11 +28,21 @@ async fn app_with_read_only_roles_is_told_what_to_add() {
     assert_eq!(out.status(), "successful", "{:#}", out.result);
     let keys = &out.result["key-fields"];
     assert_eq!(keys["granted-permissions"], json!(["Mail.Read"]));
-    assert_eq!(keys["commands-ready"], json!(["list-mail-folders"]));
+    let ready = keys["commands-ready"].as_array().unwrap();
+    for command in ["list-mail-folders", "fetch-event", "get-email-messages"] {
+        assert!(
+            ready.contains(&json!(command)),
+            "{command} ready: {ready:?}"
+        );
+    }
+    let missing = &keys["commands-missing-permissions"];
+    assert_eq!(missing["create-mail-folder"], json!(["Mail.ReadWrite"]));
+    assert_eq!(missing["send-mail"], json!(["Mail.Send", "Mail.ReadWrite"]));
     assert_eq!(
-        keys["commands-missing-permissions"],
-        json!({"create-mail-folder": ["Mail.ReadWrite"]})
+        missing["list-message-rules"],
+        json!(["MailboxSettings.Read"])
     );
+    assert!(missing.get("fetch-event").is_none());
     // No User.Read.All: no probe was possible, and none was sent.
     assert_eq!(out.result["raw-data"]["probe"]["request"], json!(null));
     assert_eq!(f.requests_to("/v1.0/"), 0);
@@ -77,10 +87,11 @@ async fn delegated_scopes_are_read_from_scp() {
     assert_eq!(out.status(), "successful", "{:#}", out.result);
     let keys = &out.result["key-fields"];
     assert_eq!(keys["granted-permissions"], json!(["Mail.ReadBasic"]));
-    assert_eq!(
-        keys["commands-missing-permissions"],
-        json!({"create-mail-folder": ["Mail.ReadWrite"]})
-    );
+    let missing = &keys["commands-missing-permissions"];
+    assert_eq!(missing["create-mail-folder"], json!(["Mail.ReadWrite"]));
+    // ReadBasic lists folders but does not read bodies and headers.
+    assert_eq!(missing["fetch-event"], json!(["Mail.Read"]));
+    assert!(missing.get("list-mail-folders").is_none());
     // Without User.Read the probe is a mailbox call the scope allows.
     assert_eq!(
         out.result["raw-data"]["probe"]["request"],
@@ -95,9 +106,30 @@ async fn demo_app_is_ready_for_the_mail_folder_commands() {
         .run(&f.demo("demo-app"), "test-connection", json!({}))
         .await;
     assert_eq!(out.status(), "successful", "{:#}", out.result);
+    let ready = out.result["key-fields"]["commands-ready"]
+        .as_array()
+        .unwrap();
+    for command in [
+        "list-mail-folders",
+        "create-mail-folder",
+        "fetch-event",
+        "send-mail",
+    ] {
+        assert!(
+            ready.contains(&json!(command)),
+            "{command} ready: {ready:?}"
+        );
+    }
+    // The demo app has no User.ReadWrite.All, and Report Emails is delegated-only.
+    let missing = &out.result["key-fields"]["commands-missing-permissions"];
     assert_eq!(
-        out.result["key-fields"]["commands-missing-permissions"],
-        json!({})
+        missing["delete-user-accounts"],
+        json!(["User.ReadWrite.All"])
+    );
+    assert_eq!(
+        missing["report-emails"],
+        json!([]),
+        "delegated-only: nothing to add for app-only"
     );
     assert_eq!(
         out.result["raw-data"]["probe"]["request"],

@@ -52,16 +52,20 @@ impl Caller {
         }
     }
 
-    pub(crate) fn require(&self, need: &Need) -> Result<(), GraphError> {
+    /// True when the token carries a permission the route accepts.
+    pub(crate) fn allows(&self, need: &Need) -> bool {
         let accepted = if self.is_app() {
             need.app
         } else {
             need.delegated
         };
-        if accepted
+        accepted
             .iter()
             .any(|p| self.perms.contains(&p.to_ascii_lowercase()))
-        {
+    }
+
+    pub(crate) fn require(&self, need: &Need) -> Result<(), GraphError> {
+        if self.allows(need) {
             Ok(())
         } else if need.directory {
             Err(GraphError::directory_denied())

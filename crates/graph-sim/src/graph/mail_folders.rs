@@ -6,7 +6,7 @@ use serde_json::Value;
 
 use super::auth::Need;
 use super::mailbox::{self, Target};
-use super::{Ctx, is, method_not_allowed, odata};
+use super::{Ctx, is, message_rules, messages, method_not_allowed, odata};
 use crate::error::GraphError;
 use crate::sim::lock;
 use crate::store::{Folder, FolderLookup, Mailbox};
@@ -81,6 +81,23 @@ pub(super) fn route(
     target: Target<'_>,
     tail: &[String],
 ) -> Result<Resp, GraphError> {
+    // `{folder}/messages/...` and `{folder}/messageRules/...` belong to
+    // their own modules; the folder path before them names one folder.
+    if let Some(at) = tail
+        .iter()
+        .position(|s| is(s, "messages") || is(s, "messageRules"))
+    {
+        let folder = parse_shape(&tail[..at])?;
+        if folder.collection || folder.keys.is_empty() {
+            return Err(GraphError::unknown_segment(&tail[at]));
+        }
+        let rest = &tail[at + 1..];
+        return if is(&tail[at], "messages") {
+            messages::route(ctx, target, &messages::Scope::Folder(folder.keys), rest)
+        } else {
+            message_rules::route(ctx, target, &folder.keys, rest)
+        };
+    }
     let shape = parse_shape(tail)?;
     let method = ctx.req.method;
     let need = match (method, shape.collection) {
@@ -99,7 +116,10 @@ pub(super) fn route(
 }
 
 /// Walks the folder keys; each must be a child of the previous one.
-fn resolve_path<'m>(mbx: &'m Mailbox, keys: &[&str]) -> Result<Option<&'m Folder>, GraphError> {
+pub(super) fn resolve_path<'m>(
+    mbx: &'m Mailbox,
+    keys: &[&str],
+) -> Result<Option<&'m Folder>, GraphError> {
     let mut current: Option<&Folder> = None;
     for key in keys {
         let folder = match mbx.resolve(key) {
@@ -121,7 +141,7 @@ fn resolve_path<'m>(mbx: &'m Mailbox, keys: &[&str]) -> Result<Option<&'m Folder
     Ok(current)
 }
 
-fn item_not_found() -> GraphError {
+pub(super) fn item_not_found() -> GraphError {
     GraphError::new(
         404,
         "ErrorItemNotFound",

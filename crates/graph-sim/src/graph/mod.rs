@@ -2,10 +2,22 @@
 //! alias). Authenticates, then walks the decoded path segments; each
 //! resource lives in its own module.
 
+mod attachments;
 pub(crate) mod auth;
+mod batch;
+mod directory_admin;
+pub(crate) mod filter;
 mod mail_folders;
 pub(crate) mod mailbox;
+mod mailbox_settings;
+mod message_actions;
+mod message_query;
+mod message_rules;
+mod messages;
 pub(crate) mod odata;
+pub(crate) mod prefer;
+pub(crate) mod search;
+mod threat_assessment;
 mod users;
 
 use http::StatusCode;
@@ -32,20 +44,37 @@ pub(crate) struct Ctx<'a> {
 impl Ctx<'_> {
     /// A JSON success answer with Graph's content type and ids.
     pub(crate) fn ok(&self, status: StatusCode, body: &Value) -> Resp {
+        self.ok_with(status, body, &[])
+    }
+
+    /// [`Ctx::ok`] with extra headers (Preference-Applied, ...).
+    pub(crate) fn ok_with(
+        &self,
+        status: StatusCode,
+        body: &Value,
+        extra: &[(&str, String)],
+    ) -> Resp {
+        let mut headers = self.ids();
+        headers.extend(extra.iter().map(|(k, v)| (*k, v.clone())));
+        wire::json_with(
+            status,
+            "application/json;odata.metadata=minimal;odata.streaming=true;IEEE754Compatible=false;charset=utf-8",
+            body,
+            &headers,
+        )
+    }
+
+    /// `request-id` and `client-request-id`, on every answer.
+    pub(crate) fn ids(&self) -> Vec<(&'static str, String)> {
         let client_id = self
             .meta
             .client_request_id
             .clone()
             .unwrap_or_else(|| self.meta.request_id.clone());
-        wire::json_with(
-            status,
-            "application/json;odata.metadata=minimal;odata.streaming=true;IEEE754Compatible=false;charset=utf-8",
-            body,
-            &[
-                ("request-id", self.meta.request_id.clone()),
-                ("client-request-id", client_id),
-            ],
-        )
+        vec![
+            ("request-id", self.meta.request_id.clone()),
+            ("client-request-id", client_id),
+        ]
     }
 
     pub(crate) fn context(&self, fragment: &str) -> String {
@@ -90,8 +119,15 @@ fn route(
         rest = &rest[..rest.len() - 1];
     }
     match rest {
+        [first] if is(first, "$batch") => batch::run(&ctx),
+        [first, tail @ ..] if is(first, "informationProtection") => {
+            threat_assessment::route(&ctx, tail)
+        }
         [first, tail @ ..] if is(first, "users") => match tail {
             [] => users::list(&ctx),
+            [key] if ctx.req.method == http::Method::DELETE => {
+                directory_admin::delete_user(&ctx, key)
+            }
             [key] => users::get(&ctx, key),
             [key, tail @ ..] => user_scoped(&ctx, Target::User(key), tail),
         },
@@ -113,6 +149,15 @@ fn route(
 fn user_scoped(ctx: &Ctx<'_>, target: Target<'_>, rest: &[String]) -> Result<Resp, GraphError> {
     match rest {
         [first, tail @ ..] if is(first, "mailFolders") => mail_folders::route(ctx, target, tail),
+        [first, tail @ ..] if is(first, "messages") => {
+            messages::route(ctx, target, &messages::Scope::Mailbox, tail)
+        }
+        [first] if is(first, "sendMail") => message_actions::send_mail(ctx, target),
+        [first, tail @ ..] if is(first, "mailboxSettings") => {
+            mailbox_settings::route(ctx, target, tail)
+        }
+        [first] if is(first, "licenseDetails") => directory_admin::license_details(ctx, target),
+        [first] if is(first, "assignLicense") => directory_admin::assign_license(ctx, target),
         [first, ..] => Err(GraphError::unknown_segment(first)),
         [] => Err(GraphError::unknown_segment("")),
     }

@@ -128,7 +128,7 @@ const READ_SELF: Need = Need {
 const DEFAULT_TOP: usize = 100;
 const MAX_TOP: usize = 999;
 
-fn user_json(user: &User, select: Option<&[String]>) -> Value {
+pub(super) fn user_json(user: &User, select: Option<&[String]>) -> Value {
     let names: Vec<&str> = match select {
         Some(s) => s.iter().map(String::as_str).collect(),
         None => DEFAULT_PROPERTIES.to_vec(),
@@ -149,7 +149,7 @@ fn select_fragment(base: &str, select: Option<&[String]>, suffix: &str) -> Strin
     }
 }
 
-fn not_found(key: &str) -> GraphError {
+pub(super) fn not_found(key: &str) -> GraphError {
     GraphError::new(
         404,
         "Request_ResourceNotFound",

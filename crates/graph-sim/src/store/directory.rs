@@ -27,6 +27,18 @@ impl Directory {
         &self.users
     }
 
+    pub(crate) fn find_mut(&mut self, key: &str) -> Option<&mut User> {
+        self.users
+            .iter_mut()
+            .find(|u| u.id.eq_ignore_ascii_case(key) || u.upn.eq_ignore_ascii_case(key))
+    }
+
+    /// Takes a user out of the directory (a delete).
+    pub(crate) fn remove(&mut self, id: &str) -> Option<User> {
+        let i = self.users.iter().position(|u| u.id == id)?;
+        Some(self.users.remove(i))
+    }
+
     /// Looks a user up by object id or UPN, both case-insensitive as in
     /// Entra ID.
     pub(crate) fn find(&self, key: &str) -> Option<&User> {

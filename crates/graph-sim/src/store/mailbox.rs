@@ -1,7 +1,9 @@
-//! One user's mailbox: the folder tree (messages come later).
+//! One user's mailbox: the folder tree. Messages live in `messages.rs`,
+//! inbox rules in `rules.rs`.
 
 use serde_json::{Value, json};
 
+use super::message::Message;
 use crate::ids;
 
 /// Names Graph accepts in place of a folder id (reference §2.3).
@@ -39,6 +41,8 @@ pub(crate) struct Folder {
     pub parent_id: String,
     pub well_known: Option<&'static str>,
     pub hidden: bool,
+    /// Seeded counts; only search folders report them (mail folders count
+    /// their messages).
     pub unread: u32,
     pub total: u32,
     pub size: u64,
@@ -64,6 +68,12 @@ pub(crate) struct Mailbox {
     pub root_parent_id: String,
     folders: Vec<Folder>,
     created: u64,
+    /// Every message, in insertion order (see `messages.rs`).
+    pub(super) messages: Vec<Message>,
+    /// Messages ever inserted, for stable per-mailbox seeds.
+    pub(super) inserted: u64,
+    /// Inbox rules as Graph messageRule JSON (see `rules.rs`).
+    pub(super) rules: Vec<Value>,
 }
 
 impl Mailbox {
@@ -73,6 +83,9 @@ impl Mailbox {
             root_parent_id: ids::folder_id(owner_id, "root", true),
             folders: Vec::new(),
             created: 0,
+            messages: Vec::new(),
+            inserted: 0,
+            rules: Vec::new(),
         }
     }
 
@@ -169,14 +182,18 @@ impl Mailbox {
     /// The folder as Graph's mailFolder (or mailSearchFolder) JSON.
     pub(crate) fn folder_json(&self, f: &Folder) -> Value {
         let child_count = self.folders.iter().filter(|c| c.parent_id == f.id).count();
+        let (unread, total, size) = match f.kind {
+            FolderKind::Search { .. } => (f.unread, f.total, f.size),
+            FolderKind::Mail => self.counts(&f.id),
+        };
         let mut v = json!({
             "id": f.id,
             "displayName": f.display_name,
             "parentFolderId": f.parent_id,
             "childFolderCount": child_count,
-            "unreadItemCount": f.unread,
-            "totalItemCount": f.total,
-            "sizeInBytes": f.size,
+            "unreadItemCount": unread,
+            "totalItemCount": total,
+            "sizeInBytes": size,
             "isHidden": f.hidden,
         });
         if let FolderKind::Search { filter_query } = &f.kind {

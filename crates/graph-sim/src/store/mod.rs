@@ -1,13 +1,20 @@
 //! The tenant's data: directory objects and mailboxes. Pure data and
 //! lookups; HTTP concerns live in `graph/`.
 
+pub(crate) mod activity;
+pub(crate) mod admin;
 pub(crate) mod directory;
 pub(crate) mod mailbox;
+pub(crate) mod message;
+pub(crate) mod messages;
+pub(crate) mod outbox;
+pub(crate) mod rules;
 
 use std::collections::HashMap;
 
 pub(crate) use directory::{Directory, User};
 pub(crate) use mailbox::{Folder, FolderKind, FolderLookup, Mailbox};
+pub(crate) use message::{IdForm, Message};
 
 /// The one simulated tenant.
 #[derive(Clone, Debug)]
@@ -31,4 +38,8 @@ pub(crate) struct TenantData {
     pub directory: Directory,
     /// Keyed by user object id.
     pub mailboxes: HashMap<String, Mailbox>,
+    /// Licenses, roles, mailbox settings, Send As rights, deleted users.
+    pub admin: admin::AdminData,
+    /// Upload sessions and threat assessment requests.
+    pub activity: activity::Activity,
 }

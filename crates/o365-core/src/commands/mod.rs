@@ -3,7 +3,25 @@
 //! together, turns errors into failed results and scrubs secrets from what goes out.
 
 pub mod create_mail_folder;
+pub mod delete_message;
+pub mod delete_users;
+pub mod fetch;
+pub mod fetch_event;
+pub mod fetch_related_events;
+pub mod get_email_attachments;
+pub mod get_email_emls;
+pub mod get_email_messages;
 pub mod list_mail_folders;
+pub mod list_message_rules;
+mod message_actions;
+pub mod move_copy;
+pub mod remove_licenses;
+pub mod reply;
+pub mod report_emails;
+pub mod search_email;
+pub mod search_move;
+pub mod send_mail;
+pub mod setup_auto_reply;
 pub mod test_connection;
 
 use crate::env::Env;
@@ -29,6 +47,15 @@ pub fn item_error(label: &str, item: &str, error: &Error) -> CommandError {
         status_code: error.status_code(),
         message: error.user_message(),
     }
+}
+
+/// An item's error inside `raw-data`, next to the items that succeeded.
+pub(crate) fn error_json(error: &Error) -> serde_json::Value {
+    serde_json::json!({
+        "statusCode": error.status_code(),
+        "code": error.code(),
+        "message": error.user_message(),
+    })
 }
 
 pub fn failed(label: &str, error: &Error) -> CommandResult {

@@ -41,13 +41,21 @@ fn permission_report(app_only: bool, granted: &[String]) -> Vec<Value> {
                 c.permissions.delegated
             };
             let lacking = missing(granted, needed);
-            json!({
+            // No application permission exists for it: client credentials cannot run it.
+            let unavailable = app_only && needed.is_empty() && !c.permissions.delegated.is_empty();
+            let mut entry = json!({
                 "command": c.name,
                 "label": c.label,
-                "ready": lacking.is_empty(),
+                "ready": lacking.is_empty() && !unavailable,
                 "needs": needed,
                 "missing": lacking,
-            })
+            });
+            if unavailable {
+                entry["note"] = json!(
+                    "not available with Client Credentials; use an Authorization Code connection"
+                );
+            }
+            entry
         })
         .collect()
 }
@@ -188,5 +196,16 @@ mod tests {
             .find(|r| r["command"] == "list-mail-folders")
             .unwrap();
         assert_eq!(list["ready"], json!(true));
+        let report_emails = report
+            .iter()
+            .find(|r| r["command"] == "report-emails")
+            .unwrap();
+        assert_eq!(report_emails["ready"], json!(false));
+        assert!(
+            report_emails["note"]
+                .as_str()
+                .unwrap()
+                .contains("Authorization Code")
+        );
     }
 }

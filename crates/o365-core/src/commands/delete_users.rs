@@ -1,0 +1,157 @@
+//! Delete User Accounts (reference §3.4): `DELETE /users/{id|upn}` per user, 20 per
+//! `$batch`. Deleted users can be restored for 30 days. `dry-run` reads each user instead
+//! and reports who would be deleted.
+
+use serde_json::{Value, json};
+
+use super::{error_json, execute, item_error};
+use crate::batch::{self, Request};
+use crate::env::Env;
+use crate::error::Error;
+use crate::graph::Graph;
+use crate::http::{self, segment};
+use crate::model::{CommandResult, Connection, Status};
+use crate::retry::Idempotency;
+use crate::user_list;
+
+pub const LABEL: &str = "Delete User Accounts";
+const USERS: &str = "User IDs Or User Principal Names";
+
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Input {
+    pub user_ids: Vec<String>,
+    pub dry_run: bool,
+}
+
+struct Plan {
+    users: Vec<String>,
+    dry_run: bool,
+}
+
+fn parse(input: &Input) -> Result<Plan, Error> {
+    Ok(Plan {
+        users: user_list::parse(USERS, &input.user_ids)?,
+        dry_run: input.dry_run,
+    })
+}
+
+fn run(graph: &Graph, plan: Plan) -> Result<CommandResult, Error> {
+    let requests: Vec<Request> = plan
+        .users
+        .iter()
+        .map(|u| {
+            let path = format!("users/{}", segment(u));
+            if plan.dry_run {
+                Request::get(format!(
+                    "{path}{}",
+                    http::query(&[(
+                        "$select",
+                        "id,userPrincipalName,displayName,accountEnabled".into()
+                    )])
+                ))
+            } else {
+                Request::delete(path)
+            }
+        })
+        .collect();
+    let (idempotency, what, done) = if plan.dry_run {
+        (Idempotency::Idempotent, "checked users", "would-delete")
+    } else {
+        // A second DELETE after a lost answer would report "not found" for a deleted user.
+        (Idempotency::NotIdempotent, "deleted users", "deleted")
+    };
+    let outcomes = batch::run(graph, &requests, idempotency, what);
+
+    let ok = outcomes.iter().filter(|o| o.is_ok()).count();
+    let mut result = CommandResult::new(Status::from_counts(ok, outcomes.len() - ok));
+    let mut succeeded = Vec::new();
+    let mut items = Vec::new();
+    for (user, outcome) in plan.users.iter().zip(&outcomes) {
+        match outcome {
+            Ok(body) => {
+                succeeded.push(json!(user));
+                let mut item = json!({"user": user, "status": done});
+                if !body.is_null() {
+                    item["directoryObject"] = body.clone();
+                }
+                items.push(item);
+            }
+            Err(e) => {
+                result.errors.push(item_error(LABEL, user, e));
+                items.push(json!({"user": user, "status": "failed",
+                    "error": error_json(e)}));
+            }
+        }
+    }
+    let key = if plan.dry_run {
+        "would-delete"
+    } else {
+        "deleted-users"
+    };
+    result.key_fields = json!({
+        "dry-run": plan.dry_run,
+        key: succeeded,
+        "failed": outcomes.len() - ok,
+    });
+    result.context_data = json!({"users": items.iter().map(|i| json!({"user": i["user"], "status": i["status"]})).collect::<Vec<Value>>()});
+    result.raw_data = json!({"value": items});
+    Ok(result)
+}
+
+pub fn delete_user_accounts(env: &dyn Env, conn: &Connection, input: &Input) -> CommandResult {
+    execute(env, conn, LABEL, |_| parse(input), run)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::testing::{FakeEnv, app_connection, json_response};
+
+    #[test]
+    fn dry_run_only_reads() {
+        let env = FakeEnv::new(vec![
+            json_response(200, json!({"access_token": "at", "expires_in": 3600})),
+            json_response(
+                200,
+                json!({"responses": [
+                {"id": "1", "status": 200, "body": {"id": "u1", "displayName": "A"}},
+                {"id": "2", "status": 404, "body": {"error": {"code": "Request_ResourceNotFound", "message": "no"}}}]}),
+            ),
+        ]);
+        let r = delete_user_accounts(
+            &env,
+            &app_connection(),
+            &Input {
+                user_ids: vec!["a@t.example".into(), "b@t.example".into(), " ".into()],
+                dry_run: true,
+            },
+        );
+        assert_eq!(r.status, Status::PartiallySuccessful);
+        assert_eq!(r.key_fields["would-delete"], json!(["a@t.example"]));
+        let b: Value = serde_json::from_slice(&env.sent()[1].body).unwrap();
+        assert!(
+            b["requests"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .all(|r| r["method"] == "GET")
+        );
+        assert_eq!(
+            r.errors[0].failure_indicator,
+            "Delete User Accounts failed for 'b@t.example'."
+        );
+    }
+
+    #[test]
+    fn no_users_is_a_parameter_error() {
+        let env = FakeEnv::new(vec![]);
+        let r = delete_user_accounts(&env, &app_connection(), &Input::default());
+        assert_eq!(r.status, Status::Failed);
+        assert!(
+            r.errors[0]
+                .message
+                .starts_with("User IDs Or User Principal Names: is required")
+        );
+        assert!(env.sent().is_empty());
+    }
+}

@@ -1,0 +1,307 @@
+//! What Fetch Event, Fetch Related Events and the deprecated Search Office
+//! 365 Email share: checking the Filter / Search / count parameters, and
+//! running a listing per folder with enrichment, events and the cursor.
+
+use std::collections::HashSet;
+
+use serde_json::{Value, json};
+
+use super::item_error;
+use crate::env::Env;
+use crate::error::Error;
+use crate::graph::Graph;
+use crate::mail::cursor::Cursor;
+use crate::mail::enrich::Enricher;
+use crate::mail::events;
+use crate::mail::folders::FolderRef;
+use crate::mail::listing::{Criteria, Listing, Order};
+use crate::mailbox::Mailbox;
+use crate::model::{CommandResult, Status};
+use crate::time;
+
+/// The vendor document's error when both are given.
+pub const BOTH_GIVEN: &str = "Filter and Search cannot be used at the same time.";
+
+/// Parentheses and quotes must pair up, or Graph answers with a syntax error
+/// after a round trip; this says which parameter is wrong before any.
+fn balanced(label: &str, text: &str, quote: char) -> Result<(), Error> {
+    let mut depth = 0i32;
+    let mut in_quote = false;
+    for c in text.chars() {
+        match c {
+            c if c == quote => in_quote = !in_quote,
+            '(' if !in_quote => depth += 1,
+            ')' if !in_quote => depth -= 1,
+            _ => {}
+        }
+        if depth < 0 {
+            break;
+        }
+    }
+    if in_quote {
+        return Err(Error::input(
+            label,
+            format!("has an unclosed {quote} quote: '{text}'."),
+        ));
+    }
+    if depth != 0 {
+        return Err(Error::input(
+            label,
+            format!("has unbalanced parentheses: '{text}'."),
+        ));
+    }
+    Ok(())
+}
+
+/// The user's Filter or Search (never both).
+pub fn criteria(
+    filter: Option<&str>,
+    search: Option<&str>,
+    filter_label: &str,
+    search_label: &str,
+) -> Result<Criteria, Error> {
+    let f = filter.map(str::trim).filter(|s| !s.is_empty());
+    let s = search.map(str::trim).filter(|s| !s.is_empty());
+    match (f, s) {
+        (Some(_), Some(_)) => Err(Error::input(filter_label, BOTH_GIVEN)),
+        (Some(f), None) => {
+            balanced(filter_label, f, '\'')?;
+            Ok(Criteria::Filter(f.to_string()))
+        }
+        (None, Some(s)) => {
+            balanced(search_label, s, '"')?;
+            Ok(Criteria::Search(s.to_string()))
+        }
+        (None, None) => Ok(Criteria::None),
+    }
+}
+
+/// A count between 1 and 1000, 10 when not given (the document's rule).
+pub fn count(label: &str, value: Option<u32>) -> Result<usize, Error> {
+    match value.unwrap_or(10) {
+        n @ 1..=1000 => Ok(n as usize),
+        n => Err(Error::input(
+            label,
+            format!("must be between 1 and 1000; got {n}."),
+        )),
+    }
+}
+
+/// A UTC time parameter.
+pub fn utc(label: &str, value: &str) -> Result<i64, Error> {
+    if value.trim().is_empty() {
+        return Err(Error::input(
+            label,
+            "is required: a UTC time such as 2022-01-09 00:00 or 2022-01-09T00:00:00Z.",
+        ));
+    }
+    time::parse_utc(value).ok_or_else(|| {
+        Error::input(
+            label,
+            format!("'{}' is not a UTC time: write 2022-01-09 00:00 or ISO 8601 (2022-01-09T00:00:00Z).", value.trim()),
+        )
+    })
+}
+
+/// The Prefer header for immutable ids.
+pub fn prefer(immutable: bool) -> Vec<(String, String)> {
+    if immutable {
+        vec![("Prefer".into(), "IdType=\"ImmutableId\"".into())]
+    } else {
+        Vec::new()
+    }
+}
+
+/// One fetch: folders of a mailbox, a window, criteria, a cap per folder.
+pub struct FetchPlan {
+    pub label: &'static str,
+    pub folder_label: &'static str,
+    pub mailbox: Mailbox,
+    /// None lists the whole mailbox.
+    pub folders: Vec<Option<FolderRef>>,
+    pub after: Option<i64>,
+    pub before: Option<i64>,
+    pub criteria: Criteria,
+    pub order: Order,
+    pub limit: usize,
+    pub immutable: bool,
+    /// Fetch Event's cursor: read before, advanced after.
+    pub cursor: Option<Cursor>,
+    /// Enrich messages and build events (the fetch commands do).
+    pub events: bool,
+}
+
+struct FolderRun {
+    key: String,
+    messages: Vec<Value>,
+    more: bool,
+}
+
+fn run_folder(
+    graph: &Graph,
+    env: &dyn Env,
+    plan: &FetchPlan,
+    folder: Option<&FolderRef>,
+    headers: &[(String, String)],
+) -> Result<FolderRun, Error> {
+    let key = folder.map_or_else(|| "(all folders)".to_string(), FolderRef::key);
+    let resolved = folder
+        .map(|f| f.resolve(graph, &plan.mailbox, plan.folder_label))
+        .transpose()?;
+    let (mut after, mut seen) = (plan.after, HashSet::new());
+    if let Some((mark, ids)) = plan.cursor.as_ref().and_then(|c| c.start(&key))
+        && after.is_none_or(|a| mark >= a)
+    {
+        after = Some(mark);
+        seen = ids;
+    }
+    let listing = Listing {
+        mailbox: &plan.mailbox,
+        folder: resolved.as_deref(),
+        after,
+        before: plan.before,
+        criteria: &plan.criteria,
+        order: plan.order,
+        limit: plan.limit,
+        seen: &seen,
+        expand_attachments: plan.events,
+        headers,
+    };
+    let fetched = listing
+        .fetch(graph, env, &format!("messages of {key}"))
+        .map_err(|e| match (&e, folder) {
+            (Error::Graph { code, .. }, Some(_))
+                if code == "ErrorItemNotFound" || code == "ErrorInvalidIdMalformed" =>
+            {
+                e.for_parameter(plan.folder_label, &key)
+            }
+            _ => e,
+        })?;
+    Ok(FolderRun {
+        key,
+        messages: fetched.messages,
+        more: fetched.more,
+    })
+}
+
+pub fn run(graph: &Graph, env: &dyn Env, mut plan: FetchPlan) -> Result<CommandResult, Error> {
+    let headers = prefer(plan.immutable);
+    let enricher = Enricher {
+        graph,
+        env,
+        mailbox: &plan.mailbox,
+        headers: &headers,
+    };
+    let mut cursor_out = plan.cursor.clone();
+    let mut all = Vec::new();
+    let mut files = Vec::new();
+    let mut errors = Vec::new();
+    let mut summaries = Vec::new();
+    let folders = std::mem::take(&mut plan.folders);
+    for folder in &folders {
+        match run_folder(graph, env, &plan, folder.as_ref(), &headers) {
+            Ok(mut run) => {
+                let total = run.messages.len() as u32;
+                for (i, m) in run.messages.iter_mut().enumerate() {
+                    m["mailbox"] = json!(plan.mailbox.display());
+                    m["mailFolder"] = json!(run.key);
+                    if plan.events {
+                        enricher.enrich(m, &mut files);
+                        if (i + 1) % 50 == 0 {
+                            env.progress(
+                                i as u32 + 1,
+                                total,
+                                &format!("enriched messages of {}", run.key),
+                            );
+                        }
+                    }
+                }
+                if let Some(c) = cursor_out.as_mut() {
+                    c.advance(&run.key, &run.messages);
+                }
+                summaries.push(
+                    json!({"folder": run.key, "count": run.messages.len(), "more": run.more}),
+                );
+                all.extend(run.messages);
+            }
+            // One folder alone: its error is the command's.
+            Err(e) if folders.len() == 1 => return Err(e),
+            Err(e) => {
+                let key = folder.as_ref().map_or_else(String::new, FolderRef::key);
+                summaries.push(json!({"folder": key, "error": e.user_message()}));
+                errors.push(item_error(plan.label, &key, &e));
+            }
+        }
+    }
+    let succeeded = folders.len() - errors.len();
+    let mut result = CommandResult::new(Status::from_counts(succeeded, errors.len()));
+    let newest = all
+        .iter()
+        .filter_map(|m| m["receivedDateTime"].as_str())
+        .max()
+        .map(str::to_string);
+    result.key_fields = json!({
+        "event-count": all.len(),
+        "message-ids": all.iter().map(|m| m["id"].clone()).collect::<Vec<_>>(),
+        "newest-received": newest,
+        "more-available": summaries.iter().any(|s| s["more"] == json!(true)),
+        "file-ids": files.iter().map(|f| f.file_id.clone()).collect::<Vec<_>>(),
+    });
+    let mut context = json!({
+        "mailbox": plan.mailbox.display(),
+        "window": {"start": plan.after.map(time::iso), "end": plan.before.map(time::iso)},
+        "folders": summaries,
+    });
+    if let Some(c) = &cursor_out {
+        context["cursor"] = c.to_json();
+    }
+    result.context_data = context;
+    if plan.events {
+        result.events = all.iter().map(events::event).collect();
+    }
+    result.raw_data = json!({ "value": all });
+    result.files = files;
+    result.errors = errors;
+    Ok(result)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parameter_rules() {
+        let e = criteria(Some("a eq 1"), Some("x"), "Filter", "Search Condition").unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            "Filter and Search cannot be used at the same time."
+        );
+        assert!(
+            criteria(Some("contains(subject, 'x'"), None, "Filter", "S")
+                .unwrap_err()
+                .to_string()
+                .starts_with("Filter: has unbalanced")
+        );
+        assert!(
+            criteria(Some("subject eq 'x"), None, "Filter", "S")
+                .unwrap_err()
+                .to_string()
+                .starts_with("Filter: has an unclosed")
+        );
+        assert!(
+            criteria(None, Some("subject:\"x"), "F", "Search")
+                .unwrap_err()
+                .to_string()
+                .starts_with("Search: has an unclosed")
+        );
+        assert_eq!(criteria(Some(" "), None, "F", "S").unwrap(), Criteria::None);
+        assert_eq!(count("N", None).unwrap(), 10);
+        assert!(count("N", Some(0)).is_err() && count("N", Some(1001)).is_err());
+        assert!(
+            utc("Start Time", "soon")
+                .unwrap_err()
+                .to_string()
+                .starts_with("Start Time: 'soon'")
+        );
+    }
+}

@@ -1,0 +1,124 @@
+//! Get Email Attachments (reference §3.7) and the deprecated Get EML
+//! Attachment (§3.20): the attachments of each message into the host's file
+//! store with hashes; reference attachments as metadata; attachments over
+//! the size cap reported as skipped. A message without attachments
+//! succeeds with no results, as the vendor document says.
+
+use serde_json::{Value, json};
+
+use super::execute;
+use crate::env::Env;
+use crate::error::Error;
+use crate::graph::Graph;
+use crate::mail::attachments::{self, Scope};
+use crate::mail::pairs::{self, MESSAGE_IDS, Pair};
+use crate::model::{CommandResult, Connection, Status};
+
+pub const LABEL: &str = "Get Email Attachments";
+pub const EML_LABEL: &str = "Get EML Attachment";
+const MAX_SIZE: &str = "Max Attachment Size (MB)";
+/// The default cap; the guest reads at most 48 MB per response.
+const DEFAULT_MAX_MB: u32 = 25;
+const LIMIT_MAX_MB: u32 = 40;
+
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Input {
+    pub email_addresses: Vec<String>,
+    pub message_ids: Vec<String>,
+    pub max_attachment_size_mb: Option<u32>,
+}
+
+struct Plan {
+    pairs: Vec<Pair>,
+    max_bytes: u64,
+}
+
+fn parse(conn: &Connection, input: &Input) -> Result<Plan, Error> {
+    let pairs = pairs::parse(conn, &input.email_addresses, &input.message_ids)?;
+    let mb = match input.max_attachment_size_mb {
+        None => DEFAULT_MAX_MB,
+        Some(mb @ 1..=LIMIT_MAX_MB) => mb,
+        Some(mb) => {
+            return Err(Error::input(
+                MAX_SIZE,
+                format!("must be between 1 and {LIMIT_MAX_MB}; got {mb}."),
+            ));
+        }
+    };
+    Ok(Plan {
+        pairs,
+        max_bytes: u64::from(mb) * 1024 * 1024,
+    })
+}
+
+fn run(
+    graph: &Graph,
+    env: &dyn Env,
+    plan: Plan,
+    label: &str,
+    scope: Scope,
+) -> Result<CommandResult, Error> {
+    let mut files = Vec::new();
+    let out = pairs::run(env, label, plan.pairs, |p| {
+        let ids = p.message.resolve(graph, &p.mailbox, MESSAGE_IDS)?;
+        let mut messages = Vec::new();
+        for id in ids {
+            let collected =
+                attachments::collect(graph, env, &p.mailbox, &id, scope, plan.max_bytes)?;
+            files.extend(collected.files);
+            messages.push(json!({
+                "mailbox": p.mailbox.display(),
+                "requestedId": p.message.as_str(),
+                "messageId": id,
+                "attachments": collected.entries,
+            }));
+        }
+        Ok(messages)
+    });
+    let messages: Vec<Value> = out.done.into_iter().flat_map(|(_, m)| m).collect();
+    let entries: Vec<&Value> = messages
+        .iter()
+        .flat_map(|m| m["attachments"].as_array().into_iter().flatten())
+        .collect();
+    let skipped: Vec<&&Value> = entries
+        .iter()
+        .filter(|e| e["skipped"] == json!(true))
+        .collect();
+    let mut result = CommandResult::new(Status::from_counts(
+        out.rows.len() - out.errors.len(),
+        out.errors.len(),
+    ));
+    result.key_fields = json!({
+        "attachment-count": entries.len(),
+        "file-ids": files.iter().map(|f| f.file_id.clone()).collect::<Vec<_>>(),
+        "file-names": files.iter().map(|f| f.name.clone()).collect::<Vec<_>>(),
+        "skipped": skipped.iter().map(|e| json!({"name": e["name"], "size": e["size"]})).collect::<Vec<_>>(),
+        "failed-count": out.errors.len(),
+    });
+    result.context_data = json!({"items": out.rows});
+    result.raw_data = json!({"value": messages});
+    result.files = files;
+    result.errors = out.errors;
+    Ok(result)
+}
+
+pub fn get_email_attachments(env: &dyn Env, conn: &Connection, input: &Input) -> CommandResult {
+    execute(
+        env,
+        conn,
+        LABEL,
+        |c| parse(c, input),
+        |g, p| run(g, env, p, LABEL, Scope::All),
+    )
+}
+
+/// The deprecated Get EML Attachment: attached messages only, as `.eml`.
+pub fn get_eml_attachment(env: &dyn Env, conn: &Connection, input: &Input) -> CommandResult {
+    execute(
+        env,
+        conn,
+        EML_LABEL,
+        |c| parse(c, input),
+        |g, p| run(g, env, p, EML_LABEL, Scope::MessagesOnly),
+    )
+}

@@ -1,0 +1,86 @@
+//! Get Email EMLs (reference §3.8): each message's MIME (`/$value`) into the
+//! host's file store as an `.eml`, with its size and hashes; ids or
+//! internetMessageIds, per-item outcomes.
+
+use mail_parser::MessageParser;
+use serde_json::{Value, json};
+
+use super::execute;
+use crate::env::Env;
+use crate::error::Error;
+use crate::files;
+use crate::graph::Graph;
+use crate::http::segment;
+use crate::mail::pairs::{self, MESSAGE_IDS, Pair};
+use crate::model::{CommandResult, Connection, Status, StoredFile};
+
+pub const LABEL: &str = "Get Email EMLs";
+
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Input {
+    pub email_addresses: Vec<String>,
+    pub message_ids: Vec<String>,
+}
+
+/// `<subject>.eml`, read from the MIME's own headers.
+fn file_name(mime: &[u8]) -> String {
+    let subject = MessageParser::new()
+        .parse_headers(mime)
+        .and_then(|m| m.subject().map(str::to_string))
+        .unwrap_or_default();
+    files::safe_name(&format!("{}.eml", subject.trim()), "message.eml")
+}
+
+fn get(graph: &Graph, env: &dyn Env, pair: &Pair) -> Result<Vec<(Value, StoredFile)>, Error> {
+    let ids = pair.message.resolve(graph, &pair.mailbox, MESSAGE_IDS)?;
+    ids.iter()
+        .map(|id| {
+            let (mime, _) = graph.get_bytes(&format!(
+                "{}/messages/{}/$value",
+                pair.mailbox.path(),
+                segment(id)
+            ))?;
+            let file = files::store(env, &file_name(&mime), "message/rfc822", &mime)?;
+            let mut entry = json!({
+                "mailbox": pair.mailbox.display(),
+                "requestedId": pair.message.as_str(),
+                "messageId": id,
+            });
+            for (k, v) in file.to_json().as_object().into_iter().flatten() {
+                entry[k] = v.clone();
+            }
+            Ok((entry, file))
+        })
+        .collect()
+}
+
+fn run(graph: &Graph, env: &dyn Env, pairs: Vec<Pair>) -> Result<CommandResult, Error> {
+    let out = pairs::run(env, LABEL, pairs, |p| get(graph, env, p));
+    let (entries, stored): (Vec<Value>, Vec<StoredFile>) =
+        out.done.into_iter().flat_map(|(_, v)| v).unzip();
+    let mut result = CommandResult::new(Status::from_counts(
+        out.rows.len() - out.errors.len(),
+        out.errors.len(),
+    ));
+    result.key_fields = json!({
+        "file-ids": stored.iter().map(|f| f.file_id.clone()).collect::<Vec<_>>(),
+        "file-names": stored.iter().map(|f| f.name.clone()).collect::<Vec<_>>(),
+        "eml-count": stored.len(),
+        "failed-count": out.errors.len(),
+    });
+    result.context_data = json!({"items": out.rows});
+    result.raw_data = json!({"value": entries});
+    result.files = stored;
+    result.errors = out.errors;
+    Ok(result)
+}
+
+pub fn get_email_emls(env: &dyn Env, conn: &Connection, input: &Input) -> CommandResult {
+    execute(
+        env,
+        conn,
+        LABEL,
+        |c| pairs::parse(c, &input.email_addresses, &input.message_ids),
+        |g, p| run(g, env, p),
+    )
+}

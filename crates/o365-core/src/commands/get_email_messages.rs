@@ -1,0 +1,76 @@
+//! Get Email Messages (reference §3.9): messages by Graph id or
+//! internetMessageId (every copy), each paired with its mailbox, with
+//! their internet headers and authentication verdicts; one failing item
+//! leaves the others standing.
+
+use serde_json::{Value, json};
+
+use super::execute;
+use crate::env::Env;
+use crate::error::Error;
+use crate::graph::Graph;
+use crate::http::{self, segment};
+use crate::mail::headers;
+use crate::mail::listing::SELECT;
+use crate::mail::pairs::{self, MESSAGE_IDS, Pair};
+use crate::model::{CommandResult, Connection, Status};
+
+pub const LABEL: &str = "Get Email Messages";
+
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Input {
+    pub email_addresses: Vec<String>,
+    pub message_ids: Vec<String>,
+}
+
+fn get(graph: &Graph, pair: &Pair) -> Result<Vec<Value>, Error> {
+    let ids = pair.message.resolve(graph, &pair.mailbox, MESSAGE_IDS)?;
+    ids.iter()
+        .map(|id| {
+            let path = format!(
+                "{}/messages/{}{}",
+                pair.mailbox.path(),
+                segment(id),
+                http::query(&[("$select", SELECT.to_string())])
+            );
+            let mut m = graph.get_json(&path)?;
+            if let Some(obj) = m.as_object_mut() {
+                obj.remove("@odata.context");
+            }
+            m["authentication"] = headers::authentication(&headers::from_graph(&m));
+            m["mailbox"] = json!(pair.mailbox.display());
+            m["requestedId"] = json!(pair.message.as_str());
+            Ok(m)
+        })
+        .collect()
+}
+
+fn run(graph: &Graph, env: &dyn Env, pairs: Vec<Pair>) -> Result<CommandResult, Error> {
+    let out = pairs::run(env, LABEL, pairs, |p| get(graph, p));
+    let messages: Vec<Value> = out.done.into_iter().flat_map(|(_, m)| m).collect();
+    let mut result = CommandResult::new(Status::from_counts(
+        out.rows.len() - out.errors.len(),
+        out.errors.len(),
+    ));
+    result.key_fields = json!({
+        "message-count": messages.len(),
+        "message-ids": messages.iter().map(|m| m["id"].clone()).collect::<Vec<_>>(),
+        "internet-message-ids": messages.iter().map(|m| m["internetMessageId"].clone()).collect::<Vec<_>>(),
+        "subjects": messages.iter().map(|m| m["subject"].clone()).collect::<Vec<_>>(),
+        "failed-count": out.errors.len(),
+    });
+    result.context_data = json!({"items": out.rows});
+    result.raw_data = json!({"value": messages});
+    result.errors = out.errors;
+    Ok(result)
+}
+
+pub fn get_email_messages(env: &dyn Env, conn: &Connection, input: &Input) -> CommandResult {
+    execute(
+        env,
+        conn,
+        LABEL,
+        |c| pairs::parse(c, &input.email_addresses, &input.message_ids),
+        |g, p| run(g, env, p),
+    )
+}

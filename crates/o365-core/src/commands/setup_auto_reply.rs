@@ -1,0 +1,212 @@
+//! Setup Auto Reply (reference §3.19): `PATCH users/{id}/mailboxSettings` with the
+//! `automaticRepliesSetting` fields that were given, per user, 20 per `$batch`. Fields left
+//! out keep their current value, because PATCH leaves unsent properties alone.
+
+use serde_json::{Map, Value, json};
+
+use super::{error_json, execute, item_error};
+use crate::batch::{self, Request};
+use crate::env::Env;
+use crate::error::Error;
+use crate::graph::Graph;
+use crate::http::segment;
+use crate::model::{CommandResult, Connection, Status};
+use crate::retry::Idempotency;
+use crate::time;
+use crate::user_list;
+
+pub const LABEL: &str = "Setup Auto Reply";
+const USERS: &str = "User IDs Or User Principal Names";
+const START: &str = "Scheduled Start Time";
+const END: &str = "Scheduled End Time";
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum AutoReplyStatus {
+    #[default]
+    AlwaysEnabled,
+    Scheduled,
+    Disabled,
+}
+
+impl AutoReplyStatus {
+    fn graph(self) -> &'static str {
+        match self {
+            AutoReplyStatus::AlwaysEnabled => "alwaysEnabled",
+            AutoReplyStatus::Scheduled => "scheduled",
+            AutoReplyStatus::Disabled => "disabled",
+        }
+    }
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Input {
+    pub user_ids: Vec<String>,
+    /// None: the seed's default, Always Enabled.
+    pub status: Option<AutoReplyStatus>,
+    pub scheduled_start_time: Option<String>,
+    pub scheduled_end_time: Option<String>,
+    pub internal_reply_message: Option<String>,
+    pub external_reply_message: Option<String>,
+}
+
+#[derive(Debug)]
+struct Plan {
+    users: Vec<String>,
+    setting: Map<String, Value>,
+}
+
+fn when(label: &str, given: &Option<String>) -> Result<Option<i64>, Error> {
+    match given.as_deref().map(str::trim) {
+        None | Some("") => Ok(None),
+        Some(t) => time::parse_utc(t).map(Some).ok_or_else(|| {
+            Error::input(
+                label,
+                format!("'{t}' is not a UTC date and time; use e.g. 2023-10-10 00:00 or 2023-10-10T00:00:00Z."),
+            )
+        }),
+    }
+}
+
+/// `2023-10-10T00:00:00`: Graph's `dateTimeTimeZone.dateTime`, the zone given apart.
+fn local(at: i64) -> String {
+    time::iso(at).trim_end_matches('Z').to_string()
+}
+
+fn parse(input: &Input) -> Result<Plan, Error> {
+    let users = user_list::parse(USERS, &input.user_ids)?;
+    let start = when(START, &input.scheduled_start_time)?;
+    let end = when(END, &input.scheduled_end_time)?;
+    if let (Some(s), Some(e)) = (start, end)
+        && e <= s
+    {
+        return Err(Error::input(
+            END,
+            format!(
+                "must be after the {START} ({} is not after {}).",
+                time::iso(e),
+                time::iso(s)
+            ),
+        ));
+    }
+    let status = input.status.unwrap_or_default();
+    let mut setting = Map::new();
+    setting.insert("status".into(), json!(status.graph()));
+    for (key, at) in [
+        ("scheduledStartDateTime", start),
+        ("scheduledEndDateTime", end),
+    ] {
+        if let Some(at) = at {
+            setting.insert(
+                key.into(),
+                json!({"dateTime": local(at), "timeZone": "UTC"}),
+            );
+        }
+    }
+    for (key, text) in [
+        ("internalReplyMessage", &input.internal_reply_message),
+        ("externalReplyMessage", &input.external_reply_message),
+    ] {
+        if let Some(t) = text.as_deref().filter(|t| !t.trim().is_empty()) {
+            setting.insert(key.into(), json!(t));
+        }
+    }
+    Ok(Plan { users, setting })
+}
+
+fn run(graph: &Graph, plan: Plan) -> Result<CommandResult, Error> {
+    let body = json!({"automaticRepliesSetting": plan.setting});
+    let requests: Vec<Request> = plan
+        .users
+        .iter()
+        .map(|u| {
+            Request::patch(
+                format!("users/{}/mailboxSettings", segment(u)),
+                body.clone(),
+            )
+        })
+        .collect();
+    // The same PATCH twice leaves the same settings: safe to resend.
+    let outcomes = batch::run(
+        graph,
+        &requests,
+        Idempotency::Idempotent,
+        "set up automatic replies",
+    );
+    let ok = outcomes.iter().filter(|o| o.is_ok()).count();
+    let mut result = CommandResult::new(Status::from_counts(ok, outcomes.len() - ok));
+    let mut items = Vec::new();
+    for (user, outcome) in plan.users.iter().zip(outcomes) {
+        match outcome {
+            Ok(settings) => items.push(json!({"user": user, "status": "updated",
+                "automaticRepliesSetting": settings.get("automaticRepliesSetting").cloned().unwrap_or(settings)})),
+            Err(e) => {
+                result.errors.push(item_error(LABEL, user, &e));
+                items.push(json!({"user": user, "status": "failed",
+                    "error": error_json(&e)}));
+            }
+        }
+    }
+    result.key_fields = json!({
+        "status": plan.setting["status"],
+        "updated-users": items.iter().filter(|i| i["status"] == "updated").map(|i| i["user"].clone()).collect::<Vec<_>>(),
+        "failed": outcomes_failed(&items),
+    });
+    result.context_data = json!({"users": items.iter().map(|i| json!({
+        "user": i["user"], "status": i["status"], "automaticRepliesSetting": i.get("automaticRepliesSetting"),
+    })).collect::<Vec<_>>()});
+    result.raw_data = json!({"value": items});
+    Ok(result)
+}
+
+fn outcomes_failed(items: &[Value]) -> usize {
+    items.iter().filter(|i| i["status"] == "failed").count()
+}
+
+pub fn setup_auto_reply(env: &dyn Env, conn: &Connection, input: &Input) -> CommandResult {
+    execute(env, conn, LABEL, |_| parse(input), run)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_given_fields_are_sent() {
+        let p = parse(&Input {
+            user_ids: vec!["a@t.example".into()],
+            status: Some(AutoReplyStatus::Scheduled),
+            scheduled_end_time: Some("2023-10-20 00:00".into()),
+            internal_reply_message: Some("<p>Out</p>".into()),
+            ..Input::default()
+        })
+        .unwrap();
+        assert_eq!(
+            Value::Object(p.setting),
+            json!({"status": "scheduled",
+                   "scheduledEndDateTime": {"dateTime": "2023-10-20T00:00:00", "timeZone": "UTC"},
+                   "internalReplyMessage": "<p>Out</p>"})
+        );
+    }
+
+    #[test]
+    fn default_status_is_always_enabled_and_end_must_follow_start() {
+        let p = parse(&Input {
+            user_ids: vec!["a@t.example".into()],
+            ..Input::default()
+        })
+        .unwrap();
+        assert_eq!(Value::Object(p.setting), json!({"status": "alwaysEnabled"}));
+        let e = parse(&Input {
+            user_ids: vec!["a@t.example".into()],
+            scheduled_start_time: Some("2023-10-20 00:00".into()),
+            scheduled_end_time: Some("2023-10-10 00:00".into()),
+            ..Input::default()
+        })
+        .unwrap_err();
+        assert!(
+            e.to_string()
+                .starts_with("Scheduled End Time: must be after"),
+            "{e}"
+        );
+    }
+}

@@ -1,0 +1,118 @@
+//! What Fetch Event adds to each message Graph returned, for the vendor
+//! document's "Original Email" and "Original Message File" mappings and
+//! beyond them:
+//! - `originalEmail[]`: each item attachment fetched with its nested item
+//!   (`detail.item...`); the item's file attachments go to the file store and
+//!   carry a `D3File` entry;
+//! - `originalMessageFile[]`: each attached `.eml` / message/rfc822 file,
+//!   parsed (see `eml.rs`);
+//! - `authentication`: the verdicts and sending IP from the headers.
+//!
+//! Inline attachments are kept whatever `hasAttachments` says (Graph counts
+//! only non-inline ones). A failed enrichment is noted in its entry; it
+//! never fails the message.
+
+use base64::Engine as _;
+use base64::engine::general_purpose::STANDARD;
+use serde_json::{Value, json};
+
+use super::{eml, headers};
+use crate::env::{Env, LogLevel};
+use crate::error::Error;
+use crate::files;
+use crate::graph::Graph;
+use crate::http::segment;
+use crate::mailbox::Mailbox;
+use crate::model::StoredFile;
+
+pub struct Enricher<'a> {
+    pub graph: &'a Graph<'a>,
+    pub env: &'a dyn Env,
+    pub mailbox: &'a Mailbox,
+    pub headers: &'a [(String, String)],
+}
+
+impl Enricher<'_> {
+    /// Adds the enrichments to `message`; files stored go to `files`.
+    pub fn enrich(&self, message: &mut Value, files: &mut Vec<StoredFile>) {
+        message["authentication"] = headers::authentication(&headers::from_graph(message));
+        let id = message["id"].as_str().unwrap_or("").to_string();
+        let mut original_email = Vec::new();
+        let mut original_files = Vec::new();
+        let empty = Vec::new();
+        let attachments = message["attachments"].as_array().unwrap_or(&empty);
+        for a in attachments {
+            let kind = a["@odata.type"].as_str().unwrap_or("");
+            let name = a["name"].as_str().unwrap_or("");
+            if kind.ends_with("itemAttachment") {
+                let aid = a["id"].as_str().unwrap_or("");
+                original_email.push(match self.item(&id, aid, files) {
+                    Ok(detail) => json!({"attachmentId": aid, "name": name, "detail": detail}),
+                    Err(e) => self.failed(json!({"attachmentId": aid, "name": name}), &e),
+                });
+            } else if kind.ends_with("fileAttachment")
+                && eml::is_eml(name, a["contentType"].as_str().unwrap_or(""))
+            {
+                let entry = STANDARD
+                    .decode(a["contentBytes"].as_str().unwrap_or(""))
+                    .map_err(|e| {
+                        Error::Protocol(format!("contentBytes of '{name}' is not base64 ({e})"))
+                    })
+                    .and_then(|bytes| eml::parse(self.env, name, &bytes));
+                original_files.push(match entry {
+                    Ok(parsed) => {
+                        files.extend(parsed.files);
+                        parsed.json
+                    }
+                    Err(e) => self.failed(json!({"fileName": name}), &e),
+                });
+            }
+        }
+        message["originalEmail"] = Value::Array(original_email);
+        message["originalMessageFile"] = Value::Array(original_files);
+    }
+
+    fn failed(&self, mut entry: Value, e: &Error) -> Value {
+        self.env.log(
+            LogLevel::Warn,
+            &format!("could not enrich attachment {entry}: {}", e.user_message()),
+        );
+        entry["error"] = json!(e.user_message());
+        entry
+    }
+
+    /// The item attachment with its nested item; the item's files stored.
+    fn item(
+        &self,
+        message_id: &str,
+        attachment_id: &str,
+        files: &mut Vec<StoredFile>,
+    ) -> Result<Value, Error> {
+        let path = format!(
+            "{}/messages/{}/attachments/{}?$expand=microsoft.graph.itemattachment/item",
+            self.mailbox.path(),
+            segment(message_id),
+            segment(attachment_id)
+        );
+        let mut detail = self.graph.get_json_with(&path, self.headers)?;
+        if let Some(list) = detail["item"]["attachments"].as_array_mut() {
+            for nested in list {
+                let Some(b64) = nested["contentBytes"].as_str() else {
+                    continue;
+                };
+                let bytes = STANDARD.decode(b64).map_err(|e| {
+                    Error::Protocol(format!("nested contentBytes is not base64 ({e})"))
+                })?;
+                let name = files::safe_name(nested["name"].as_str().unwrap_or(""), "attachment");
+                let ct = nested["contentType"]
+                    .as_str()
+                    .unwrap_or("application/octet-stream")
+                    .to_string();
+                let file = files::store(self.env, &name, &ct, &bytes)?;
+                nested["D3File"] = file.to_json();
+                files.push(file);
+            }
+        }
+        Ok(detail)
+    }
+}

@@ -1,0 +1,258 @@
+//! Listing messages of a folder (or a whole mailbox) within a time window,
+//! by `$filter` or by `$search`, paging until the wanted number is reached.
+//!
+//! Graph refuses `$filter` and `$orderby` next to `$search`, so with a
+//! search the window goes into the KQL (`received>=` / `received<=`, whole
+//! days) and is then applied exactly here, and the order is made here too.
+
+use std::collections::HashSet;
+
+use serde_json::Value;
+
+use crate::env::Env;
+use crate::error::Error;
+use crate::graph::Graph;
+use crate::http::{self, segment};
+use crate::mailbox::Mailbox;
+use crate::time;
+
+/// Messages per page. Large pages with bodies and attachments make Graph
+/// answer 504, and each page is held in guest memory while it is read.
+pub const PAGE_SIZE: usize = 100;
+/// `$search` never returns more than this many messages.
+pub const SEARCH_CAP: usize = 1000;
+
+/// Every property the fetch commands and their field mappings read.
+/// `internetMessageHeaders` must be named: Graph leaves it out otherwise.
+pub const SELECT: &str = "id,createdDateTime,lastModifiedDateTime,receivedDateTime,sentDateTime,subject,body,bodyPreview,importance,internetMessageId,internetMessageHeaders,from,sender,toRecipients,ccRecipients,bccRecipients,replyTo,hasAttachments,parentFolderId,conversationId,webLink,isRead,categories,flag,inferenceClassification";
+
+/// The user's own criteria.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Criteria {
+    None,
+    /// An OData `$filter` expression, ANDed with the window.
+    Filter(String),
+    /// A KQL `$search` expression.
+    Search(String),
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Order {
+    OldestFirst,
+    NewestFirst,
+}
+
+pub struct Listing<'a> {
+    pub mailbox: &'a Mailbox,
+    /// A folder id or well-known name; None lists the whole mailbox.
+    pub folder: Option<&'a str>,
+    /// receivedDateTime at or after, at or before (Unix seconds).
+    pub after: Option<i64>,
+    pub before: Option<i64>,
+    pub criteria: &'a Criteria,
+    pub order: Order,
+    pub limit: usize,
+    /// Ids already delivered (a cursor's); skipped, and not counted.
+    pub seen: &'a HashSet<String>,
+    pub expand_attachments: bool,
+    /// Request headers for every page (`Prefer: IdType="ImmutableId"`).
+    pub headers: &'a [(String, String)],
+}
+
+/// What a listing found.
+pub struct Fetched {
+    pub messages: Vec<Value>,
+    /// More messages matched than `limit`.
+    pub more: bool,
+}
+
+fn received(m: &Value) -> i64 {
+    m["receivedDateTime"]
+        .as_str()
+        .and_then(time::parse_utc)
+        .unwrap_or(0)
+}
+
+/// A `$search` value: the expression in double quotes, inner quotes escaped.
+fn quoted_kql(kql: &str) -> String {
+    format!("\"{}\"", kql.replace('"', "\\\""))
+}
+
+impl Listing<'_> {
+    fn collection(&self) -> String {
+        match self.folder {
+            Some(f) => format!(
+                "{}/mailFolders/{}/messages",
+                self.mailbox.path(),
+                segment(f)
+            ),
+            None => format!("{}/messages", self.mailbox.path()),
+        }
+    }
+
+    fn in_window(&self, m: &Value) -> bool {
+        let t = received(m);
+        self.after.is_none_or(|a| t >= a) && self.before.is_none_or(|b| t <= b)
+    }
+
+    fn common(&self, top: usize) -> Vec<(&'static str, String)> {
+        let mut q = vec![("$top", top.to_string()), ("$select", SELECT.to_string())];
+        if self.expand_attachments {
+            q.push(("$expand", "attachments".to_string()));
+        }
+        q
+    }
+
+    /// The `$filter` path: window first (Graph wants the `$orderby`
+    /// property first in `$filter`), then the user's expression.
+    fn filter_query(&self, user: Option<&str>) -> String {
+        let mut parts = Vec::new();
+        if let Some(a) = self.after {
+            parts.push(format!("receivedDateTime ge {}", time::iso(a)));
+        }
+        if let Some(b) = self.before {
+            parts.push(format!("receivedDateTime le {}", time::iso(b)));
+        }
+        let windowed = !parts.is_empty();
+        if let Some(u) = user {
+            parts.push(if windowed {
+                format!("({u})")
+            } else {
+                u.to_string()
+            });
+        }
+        let top = (self.limit + self.seen.len()).clamp(1, PAGE_SIZE);
+        let mut q = Vec::new();
+        if !parts.is_empty() {
+            q.push(("$filter", parts.join(" and ")));
+        }
+        // Without the window in front, an $orderby would break Graph's
+        // InefficientFilter rule; Graph's own order is newest first then.
+        if windowed || user.is_none() {
+            let dir = match self.order {
+                Order::OldestFirst => "asc",
+                Order::NewestFirst => "desc",
+            };
+            q.push(("$orderby", format!("receivedDateTime {dir}")));
+        }
+        q.extend(self.common(top));
+        format!("{}{}", self.collection(), http::query(&q))
+    }
+
+    fn search_query(&self, kql: &str) -> String {
+        let mut terms = vec![format!("({kql})")];
+        if let Some(a) = self.after {
+            terms.push(format!("received>={}", time::date(a)));
+        }
+        if let Some(b) = self.before {
+            terms.push(format!("received<={}", time::date(b)));
+        }
+        let mut q = vec![("$search", quoted_kql(&terms.join(" AND ")))];
+        q.extend(self.common(PAGE_SIZE));
+        format!("{}{}", self.collection(), http::query(&q))
+    }
+
+    pub fn fetch(&self, graph: &Graph, env: &dyn Env, what: &str) -> Result<Fetched, Error> {
+        match self.criteria {
+            Criteria::Search(kql) => self.fetch_search(graph, env, kql, what),
+            Criteria::Filter(f) => self.fetch_filtered(graph, env, Some(f), what),
+            Criteria::None => self.fetch_filtered(graph, env, None, what),
+        }
+    }
+
+    fn fetch_filtered(
+        &self,
+        graph: &Graph,
+        env: &dyn Env,
+        user: Option<&str>,
+        what: &str,
+    ) -> Result<Fetched, Error> {
+        let mut messages = Vec::new();
+        let mut more = false;
+        graph.for_each_page(&self.filter_query(user), self.headers, |page, has_next| {
+            let mut rest = page
+                .into_iter()
+                .filter(|m| !m["id"].as_str().is_some_and(|id| self.seen.contains(id)));
+            messages.extend(rest.by_ref().take(self.limit - messages.len()));
+            env.progress(messages.len() as u32, self.limit as u32, what);
+            if messages.len() >= self.limit {
+                more = rest.next().is_some() || has_next;
+                return Ok(false);
+            }
+            Ok(true)
+        })?;
+        Ok(Fetched { messages, more })
+    }
+
+    fn fetch_search(
+        &self,
+        graph: &Graph,
+        env: &dyn Env,
+        kql: &str,
+        what: &str,
+    ) -> Result<Fetched, Error> {
+        // Search results come by sent date; collect them all (Graph stops at
+        // 1000), keep the exact window, and order by received time here.
+        let mut messages = Vec::new();
+        graph.for_each_page(&self.search_query(kql), self.headers, |page, _| {
+            messages.extend(page.into_iter().filter(|m| {
+                self.in_window(m) && !m["id"].as_str().is_some_and(|id| self.seen.contains(id))
+            }));
+            env.progress(messages.len() as u32, 0, what);
+            Ok(messages.len() < SEARCH_CAP)
+        })?;
+        messages.sort_by_key(received);
+        if self.order == Order::NewestFirst {
+            messages.reverse();
+        }
+        let more = messages.len() > self.limit;
+        messages.truncate(self.limit);
+        Ok(Fetched { messages, more })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn listing<'a>(criteria: &'a Criteria, seen: &'a HashSet<String>) -> Listing<'a> {
+        static ME: Mailbox = Mailbox::Me;
+        Listing {
+            mailbox: &ME,
+            folder: Some("inbox"),
+            after: Some(1_641_686_400),
+            before: Some(1_641_772_800),
+            criteria,
+            order: Order::OldestFirst,
+            limit: 5,
+            seen,
+            expand_attachments: true,
+            headers: &[],
+        }
+    }
+
+    #[test]
+    fn filter_puts_the_window_first() {
+        let seen = HashSet::from(["a".to_string()]);
+        let c = Criteria::Filter("hasAttachments eq true".into());
+        let url = listing(&c, &seen).filter_query(Some("hasAttachments eq true"));
+        let decoded = percent_encoding::percent_decode_str(&url)
+            .decode_utf8_lossy()
+            .to_string();
+        assert!(decoded.starts_with("me/mailFolders/inbox/messages?$filter=receivedDateTime ge 2022-01-09T00:00:00Z and receivedDateTime le 2022-01-10T00:00:00Z and (hasAttachments eq true)&$orderby=receivedDateTime asc&$top=6&$select=id,"), "{decoded}");
+        assert!(decoded.contains("internetMessageHeaders"));
+        assert!(decoded.ends_with("&$expand=attachments"));
+    }
+
+    #[test]
+    fn search_carries_the_window_as_kql() {
+        let seen = HashSet::new();
+        let c = Criteria::Search("subject:\"pay now\" OR body:test".into());
+        let url = listing(&c, &seen).search_query("subject:\"pay now\" OR body:test");
+        let decoded = percent_encoding::percent_decode_str(&url)
+            .decode_utf8_lossy()
+            .to_string();
+        assert!(decoded.contains("$search=\"(subject:\\\"pay now\\\" OR body:test) AND received>=2022-01-09 AND received<=2022-01-10\""), "{decoded}");
+        assert!(!decoded.contains("$filter") && !decoded.contains("$orderby"));
+    }
+}

@@ -1,0 +1,47 @@
+//! A required list of users (object ids or UPNs), as the directory commands take it.
+
+use crate::error::Error;
+use crate::validate;
+
+/// A required list of users (object ids or UPNs), blanks dropped, each once.
+pub fn parse(label: &str, given: &[String]) -> Result<Vec<String>, Error> {
+    let mut out: Vec<String> = Vec::new();
+    for u in given.iter().filter(|u| !u.trim().is_empty()) {
+        let u = validate::mailbox_address(label, u)?;
+        if !out.iter().any(|o| o.eq_ignore_ascii_case(&u)) {
+            out.push(u);
+        }
+    }
+    if out.is_empty() {
+        return Err(Error::input(
+            label,
+            "is required: give at least one user id or user principal name.",
+        ));
+    }
+    Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn blanks_and_repeats_go_and_none_is_an_error() {
+        let list = |v: &[&str]| v.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+        assert_eq!(
+            parse(
+                "User IDs",
+                &list(&["a@t.example", " ", "A@t.example", "b@t.example"])
+            )
+            .unwrap(),
+            vec!["a@t.example", "b@t.example"]
+        );
+        assert!(
+            parse("User IDs", &list(&[" "]))
+                .unwrap_err()
+                .to_string()
+                .starts_with("User IDs: is required")
+        );
+        assert!(parse("User IDs", &list(&["a b@t.example"])).is_err());
+    }
+}
