@@ -679,3 +679,64 @@ async fn describe_lists_the_read_commands_with_seed_labels() {
     assert_eq!(command("search-office365-email")["deprecated"], true);
     assert_eq!(command("get-eml-attachment")["label"], "Get EML Attachment");
 }
+
+/// The native Env of the benchmarks runs the same core to the same result.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_core_natively_gives_the_guests_result() {
+    use o365_core::model::{ClientCredentials, Connection, Environment, Grant};
+    let f = Fixture::new().await;
+    let app = f.demo("demo-app");
+    let input = json!({"Email Address": ALEX, "Mail Folders": ["inbox", "Inbox/Phishing"], "Start Time": "2025-03-01 00:00", "End Time": "2025-03-06 00:00"});
+    let wasm = f.run(&app, "fetch-event", input).await;
+    assert_eq!(wasm.status(), "successful", "{:#}", wasm.result["errors"]);
+    assert!(
+        wasm.peak_memory_bytes > 1 << 20,
+        "the host reports the guest's memory"
+    );
+
+    let conn = Connection {
+        environment: Environment::CommercialGcc,
+        tenant_id: app["tenant-id"].as_str().unwrap().into(),
+        grant: Grant::ClientCredentials(ClientCredentials {
+            client_id: app["client-id"].as_str().unwrap().into(),
+            client_secret: app["client-secret"].as_str().unwrap().into(),
+        }),
+        api_version: "v1.0".into(),
+    };
+    let env = o365_tests::native::NativeEnv::new(
+        tokio::runtime::Handle::current(),
+        &f.sim.url(),
+        &f.dir.path().join("native"),
+        &conn.tenant_id,
+    );
+    let input = o365_core::commands::fetch_event::Input {
+        email_address: Some(ALEX.into()),
+        mail_folders: vec!["inbox".into(), "Inbox/Phishing".into()],
+        start_time: "2025-03-01 00:00".into(),
+        end_time: "2025-03-06 00:00".into(),
+        ..Default::default()
+    };
+    let native = tokio::task::spawn_blocking(move || {
+        o365_core::commands::fetch_event::fetch_event(&env, &conn, &input)
+    })
+    .await
+    .unwrap();
+    // File ids differ between two stores; everything else is the same.
+    let strip = |mut e: Value| {
+        for k in [
+            "Original EML Item Attachment D3 Files",
+            "Original Message File Attachment D3 File ID",
+        ] {
+            e[k] = Value::Null;
+        }
+        e
+    };
+    let wasm_events: Vec<Value> = events(&wasm).into_iter().map(strip).collect();
+    let native_events: Vec<Value> = native.events.into_iter().map(strip).collect();
+    assert_eq!(wasm_events.len(), 7);
+    assert_eq!(wasm_events, native_events);
+    assert_eq!(
+        wasm.result["context-data"]["cursor"],
+        native.context_data["cursor"]
+    );
+}
