@@ -297,13 +297,13 @@ async fn pages_are_followed_until_the_cap_and_throttling_midway_is_retried() {
     let f = Fixture::new().await;
     let app = f.demo("demo-app");
     let spec = MailboxSpec {
-        messages: 260,
+        messages: 1_010,
         folders: vec!["Bulk".into()],
-        attachment_bytes: 512,
+        attachment_bytes: 256,
         ..MailboxSpec::default()
     };
     f.sim.generate_messages(ALEX, &spec).unwrap();
-    // The third page is throttled twice before it is served.
+    // The third of ten pages is throttled twice before it is served.
     f.sim.inject(
         Fault::new(
             "/messages",
@@ -319,20 +319,18 @@ async fn pages_are_followed_until_the_cap_and_throttling_midway_is_retried() {
         .run(
             &app,
             "fetch-event",
-            json!({"Email Address": ALEX, "Mail Folders": ["Bulk"], "Start Time": "2025-01-01 00:00", "End Time": "2025-12-31 00:00", "Number of Event(s) Fetched": 250}),
+            json!({"Email Address": ALEX, "Mail Folders": ["Bulk"], "Start Time": "2025-01-01 00:00", "End Time": "2025-12-31 00:00", "Number of Event(s) Fetched": 1000}),
         )
         .await;
     assert_eq!(out.status(), "successful", "{:#}", out.result["errors"]);
     let events = events(&out);
-    assert_eq!(events.len(), 250);
-    assert_eq!(
-        events[0]["Email subject"],
-        "Generated message 0: quarterly report"
-    );
-    assert_eq!(
-        events[249]["Email subject"],
-        "Generated message 249: quarterly report"
-    );
+    assert_eq!(events.len(), 1000);
+    for (i, e) in events.iter().enumerate() {
+        assert_eq!(
+            e["Email subject"],
+            format!("Generated message {i}: quarterly report")
+        );
+    }
     assert_eq!(out.result["key-fields"]["more-available"], true);
     let pages: Vec<_> = f
         .sim
@@ -343,8 +341,8 @@ async fn pages_are_followed_until_the_cap_and_throttling_midway_is_retried() {
     let statuses: Vec<u16> = pages.iter().map(|r| r.status).collect();
     assert_eq!(
         statuses,
-        [200, 200, 429, 429, 200],
-        "three pages of 100, the third retried"
+        [200, 200, 429, 429, 200, 200, 200, 200, 200, 200, 200, 200],
+        "ten pages of 100, the third retried"
     );
     assert!(pages[0].query.contains("$top=100"), "{}", pages[0].query);
     // The display name was looked up once at the top level.
