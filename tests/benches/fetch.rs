@@ -9,11 +9,10 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use o365_core::commands::fetch_event::{self, Input};
-use o365_core::model::{ClientCredentials, Connection, Environment, Grant, Status};
+use o365_core::model::Status;
 use o365_tests::graph_sim::MailboxSpec;
 use o365_tests::native::NativeEnv;
 use o365_tests::{Fixture, Options, json};
-use serde_json::Value;
 
 const USER: &str = "alex.wilber@contoso.example";
 
@@ -27,18 +26,6 @@ fn stats(mut samples: Vec<Duration>) -> (Duration, Duration) {
 
 fn ms(d: Duration) -> f64 {
     d.as_secs_f64() * 1e3
-}
-
-fn core_connection(demo: &Value) -> Connection {
-    Connection {
-        environment: Environment::CommercialGcc,
-        tenant_id: demo["tenant-id"].as_str().unwrap().into(),
-        grant: Grant::ClientCredentials(ClientCredentials {
-            client_id: demo["client-id"].as_str().unwrap().into(),
-            client_secret: demo["client-secret"].as_str().unwrap().into(),
-        }),
-        api_version: "v1.0".into(),
-    }
 }
 
 struct Scenario {
@@ -73,7 +60,7 @@ fn main() {
         started.elapsed().as_secs_f64()
     );
     let demo = f.demo("demo-app");
-    let conn = core_connection(&demo);
+    let conn = o365_tests::native::app_connection(&demo);
     let native_files = tempfile::tempdir().unwrap();
     let env = Arc::new(NativeEnv::new(
         rt.handle().clone(),

@@ -13,7 +13,23 @@ use http_body_util::{BodyExt, Full};
 use hyper_util::rt::TokioIo;
 use o365_core::env::{CachedToken, Env, FileInfo, LogLevel};
 use o365_core::http::{HttpRequest, HttpResponse, TransportError};
+use o365_core::model::{ClientCredentials, Connection, Environment, Grant};
 use o365_host::file_store::FileStore;
+use serde_json::Value;
+
+/// The core's connection for a client-credentials connection file (`demo-app`).
+pub fn app_connection(file: &Value) -> Connection {
+    let text = |k: &str| file[k].as_str().unwrap_or_default().to_string();
+    Connection {
+        environment: Environment::CommercialGcc,
+        tenant_id: text("tenant-id"),
+        grant: Grant::ClientCredentials(ClientCredentials {
+            client_id: text("client-id"),
+            client_secret: text("client-secret"),
+        }),
+        api_version: "v1.0".into(),
+    }
+}
 
 pub struct NativeEnv {
     runtime: tokio::runtime::Handle,

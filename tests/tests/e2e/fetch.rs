@@ -13,6 +13,13 @@ fn events(out: &o365_host::Outcome) -> Vec<Value> {
     out.result["events"].as_array().cloned().unwrap_or_default()
 }
 
+fn subjects(out: &o365_host::Outcome) -> Vec<Value> {
+    events(out)
+        .iter()
+        .map(|e| e["Email subject"].clone())
+        .collect()
+}
+
 fn by_subject<'a>(events: &'a [Value], subject: &str) -> &'a Value {
     events
         .iter()
@@ -239,18 +246,10 @@ async fn app_only_names_the_mailbox_and_tolerance_widens_the_start() {
     let input = |tolerance: u32| json!({"Email Address": ALEX, "Mail Folders": ["Inbox"], "Start Time": "2025-03-01 00:00", "End Time": "2025-03-01 12:00", "Tolerance Scope": tolerance});
     let out = f.run(&app, "fetch-event", input(0)).await;
     assert_eq!(out.status(), "successful", "{:#}", out.result["errors"]);
-    let subjects: Vec<Value> = events(&out)
-        .iter()
-        .map(|e| e["Email subject"].clone())
-        .collect();
-    assert_eq!(subjects, [json!("Invoice overdue - action required")]);
+    assert_eq!(subjects(&out), [json!("Invoice overdue - action required")]);
     let out = f.run(&app, "fetch-event", input(10)).await;
-    let subjects: Vec<Value> = events(&out)
-        .iter()
-        .map(|e| e["Email subject"].clone())
-        .collect();
     assert_eq!(
-        subjects,
+        subjects(&out),
         [
             json!("late arrival"),
             json!("Invoice overdue - action required")
@@ -276,12 +275,8 @@ async fn search_puts_the_window_into_kql_and_applies_it_exactly() {
         )
         .await;
     assert_eq!(out.status(), "successful", "{:#}", out.result["errors"]);
-    let subjects: Vec<Value> = events(&out)
-        .iter()
-        .map(|e| e["Email subject"].clone())
-        .collect();
     assert_eq!(
-        subjects,
+        subjects(&out),
         [
             json!("Invoice overdue - action required"),
             json!("Contoso partner newsletter - March")
@@ -421,11 +416,7 @@ async fn the_cursor_continues_without_skips_or_duplicates() {
             json!({"Email Address": ALEX, "Mail Folders": ["Cursor"], "Start Time": "2025-10-01 00:00", "End Time": "2026-01-01 00:00", "Cursor": cursor.unwrap()}),
         )
         .await;
-    let subjects: Vec<Value> = events(&out)
-        .iter()
-        .map(|e| e["Email subject"].clone())
-        .collect();
-    assert_eq!(subjects, [json!("newcomer")]);
+    assert_eq!(subjects(&out), [json!("newcomer")]);
 }
 
 #[tokio::test]
@@ -555,12 +546,8 @@ async fn fetch_related_events_newest_first_within_the_hours() {
         )
         .await;
     assert_eq!(out.status(), "successful", "{:#}", out.result["errors"]);
-    let subjects: Vec<Value> = events(&out)
-        .iter()
-        .map(|e| e["Email subject"].clone())
-        .collect();
     assert_eq!(
-        subjects,
+        subjects(&out),
         [
             json!("URGENT: wire transfer before 5pm"),
             json!("Teams meeting recap")
@@ -572,11 +559,10 @@ async fn fetch_related_events_newest_first_within_the_hours() {
     let out = f
         .run(&conn, "fetch-related-events", json!({"Mail Folder": "junkemail", "The Hours Before": "48", "Top Recent Event Number": 1, "Search": "body:label"}))
         .await;
-    let subjects: Vec<Value> = events(&out)
-        .iter()
-        .map(|e| e["Email subject"].clone())
-        .collect();
-    assert_eq!(subjects, [json!("Your package could not be delivered")]);
+    assert_eq!(
+        subjects(&out),
+        [json!("Your package could not be delivered")]
+    );
 }
 
 #[tokio::test]
@@ -681,7 +667,6 @@ async fn describe_lists_the_read_commands_with_seed_labels() {
 /// The native Env of the benchmarks runs the same core to the same result.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_core_natively_gives_the_guests_result() {
-    use o365_core::model::{ClientCredentials, Connection, Environment, Grant};
     let f = Fixture::new().await;
     let app = f.demo("demo-app");
     let input = json!({"Email Address": ALEX, "Mail Folders": ["inbox", "Inbox/Phishing"], "Start Time": "2025-03-01 00:00", "End Time": "2025-03-06 00:00"});
@@ -692,15 +677,7 @@ async fn the_core_natively_gives_the_guests_result() {
         "the host reports the guest's memory"
     );
 
-    let conn = Connection {
-        environment: Environment::CommercialGcc,
-        tenant_id: app["tenant-id"].as_str().unwrap().into(),
-        grant: Grant::ClientCredentials(ClientCredentials {
-            client_id: app["client-id"].as_str().unwrap().into(),
-            client_secret: app["client-secret"].as_str().unwrap().into(),
-        }),
-        api_version: "v1.0".into(),
-    };
+    let conn = o365_tests::native::app_connection(&app);
     let env = o365_tests::native::NativeEnv::new(
         tokio::runtime::Handle::current(),
         &f.sim.url(),
