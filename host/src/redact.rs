@@ -38,6 +38,17 @@ fn looks_like_jwt(s: &str) -> bool {
 /// Query parameters that carry a credential inside a URL (upload session URLs).
 const URL_CREDENTIALS: [&str; 1] = ["authtoken="];
 
+/// Whether `s` has one of [`URL_CREDENTIALS`]. Looks only before each `=`, which is rare
+/// in the large base64 values of a result, so big results are scanned quickly.
+fn has_url_credential(s: &str) -> bool {
+    let bytes = s.as_bytes();
+    URL_CREDENTIALS.iter().any(|key| {
+        let name = key.trim_end_matches('=').as_bytes();
+        s.match_indices('=')
+            .any(|(i, _)| i >= name.len() && bytes[i - name.len()..i].eq_ignore_ascii_case(name))
+    })
+}
+
 /// `...?authtoken=abc&x=1` -> `...?authtoken=[REDACTED]&x=1`, wherever such a URL appears.
 fn redact_url_credentials(s: &str) -> String {
     let mut out = s.to_string();
@@ -86,23 +97,51 @@ impl Redactor {
     }
 
     pub fn json(&self, v: &Value) -> Value {
+        self.json_owned(v.clone())
+    }
+
+    /// Whether `s` holds a secret. A string lacking one of a secret's bytes cannot hold
+    /// it: one pass over the bytes rules out most of a large result (base64 content
+    /// has no `~` or `.`) before any substring search.
+    fn may_contain_secret(&self, s: &str) -> bool {
+        let Some(shortest) = self.secrets.iter().map(String::len).min() else {
+            return false;
+        };
+        if s.len() < shortest {
+            return false;
+        }
+        let mut present = [false; 256];
+        s.bytes().for_each(|b| present[usize::from(b)] = true);
+        self.secrets.iter().any(|secret| {
+            s.len() >= secret.len()
+                && secret.bytes().all(|b| present[usize::from(b)])
+                && s.contains(secret.as_str())
+        })
+    }
+
+    /// [`Redactor::json`] in place: a large result is searched, not copied.
+    pub fn json_owned(&self, mut v: Value) -> Value {
+        self.scrub(&mut v);
+        v
+    }
+
+    fn scrub(&self, v: &mut Value) {
         match v {
-            Value::String(s) if looks_like_jwt(s) => Value::String(MARK.into()),
-            Value::String(s) => Value::String(self.text(s)),
-            Value::Array(items) => Value::Array(items.iter().map(|i| self.json(i)).collect()),
-            Value::Object(map) => Value::Object(
-                map.iter()
-                    .map(|(k, v)| {
-                        let v = if is_secret_key(k) && !v.is_null() {
-                            Value::String(MARK.into())
-                        } else {
-                            self.json(v)
-                        };
-                        (k.clone(), v)
-                    })
-                    .collect(),
-            ),
-            other => other.clone(),
+            Value::String(s) if looks_like_jwt(s) => *s = MARK.into(),
+            Value::String(s) if self.may_contain_secret(s) || has_url_credential(s) => {
+                *s = self.text(s)
+            }
+            Value::Array(items) => items.iter_mut().for_each(|i| self.scrub(i)),
+            Value::Object(map) => {
+                for (k, v) in map.iter_mut() {
+                    if is_secret_key(k) && !v.is_null() {
+                        *v = Value::String(MARK.into());
+                    } else {
+                        self.scrub(v);
+                    }
+                }
+            }
+            _ => {}
         }
     }
 

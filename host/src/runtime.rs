@@ -386,7 +386,7 @@ impl Runtime {
         // (Get Refresh Token's refresh token, in `data`).
         let result = match result.get("ok") {
             Some(ok) if interface == Some(ACTIONS_INTERFACE) => json!({"ok": ok}),
-            _ => redactor.json(&result),
+            _ => redactor.json_owned(result),
         };
         let logs = logs.lock().unwrap().clone();
         let denied_hosts = denied.lock().unwrap().clone();

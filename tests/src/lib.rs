@@ -12,6 +12,8 @@ use o365_host::connection::ALL_CLOUD_HOSTS;
 use o365_host::{Outcome, Runtime, RuntimeConfig, TokenCache, paths};
 use serde_json::Value;
 
+pub mod native;
+
 pub use graph_sim;
 pub use serde_json::json;
 

@@ -91,6 +91,14 @@ impl Connection {
     }
 }
 
+/// `{"value": items}`, Graph's collection shape, taking the items over (`json!` would
+/// copy them: a fetch's items are megabytes).
+pub fn collection(items: Vec<Value>) -> Value {
+    let mut map = serde_json::Map::new();
+    map.insert("value".into(), Value::Array(items));
+    Value::Object(map)
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Status {
     Successful,
@@ -167,32 +175,94 @@ impl CommandResult {
         r
     }
 
-    /// Replaces every occurrence of the given secrets in the result's text.
+    /// Replaces every occurrence of the given secrets in the result's text: each string
+    /// and key of the JSON parts is searched in place (a fetch result holds megabytes;
+    /// nothing is copied unless a secret is found).
     pub fn redact(&mut self, secrets: &[String]) {
-        let secrets: Vec<&String> = secrets.iter().filter(|s| s.len() >= 4).collect();
-        if secrets.is_empty() {
+        let scrubber = Scrubber::new(secrets);
+        if scrubber.finders.is_empty() {
             return;
         }
-        let scrub = |s: &str| -> String {
-            let mut out = s.to_string();
-            for secret in &secrets {
-                out = out.replace(secret.as_str(), "[REDACTED]");
-            }
-            out
-        };
-        let scrub_value = |v: &mut Value| {
-            let text = v.to_string();
-            if secrets.iter().any(|s| text.contains(s.as_str())) {
-                *v = serde_json::from_str(&scrub(&text)).unwrap_or(Value::Null);
-            }
-        };
-        scrub_value(&mut self.raw_data);
-        scrub_value(&mut self.key_fields);
-        scrub_value(&mut self.context_data);
-        self.events.iter_mut().for_each(scrub_value);
+        scrubber.json(&mut self.raw_data);
+        scrubber.json(&mut self.key_fields);
+        scrubber.json(&mut self.context_data);
+        self.events.iter_mut().for_each(|e| scrubber.json(e));
         for e in &mut self.errors {
-            e.message = scrub(&e.message);
-            e.failure_indicator = scrub(&e.failure_indicator);
+            scrubber.text(&mut e.message);
+            scrubber.text(&mut e.failure_indicator);
+        }
+    }
+}
+
+/// Secrets with their searchers built once.
+struct Scrubber<'a> {
+    finders: Vec<(&'a str, memchr::memmem::Finder<'a>)>,
+    /// Per secret, the bytes it is made of: a string lacking one of them cannot
+    /// contain it. One cheap pass rules out most of a fetch's megabytes (base64
+    /// content has no `~` or `.`, which secrets and JWTs do) before any search.
+    needs: Vec<[bool; 256]>,
+}
+
+impl<'a> Scrubber<'a> {
+    fn new(secrets: &'a [String]) -> Self {
+        let finders: Vec<_> = secrets
+            .iter()
+            .filter(|s| s.len() >= 4)
+            .map(|s| (s.as_str(), memchr::memmem::Finder::new(s.as_bytes())))
+            .collect();
+        let needs = finders
+            .iter()
+            .map(|(s, _)| {
+                let mut set = [false; 256];
+                s.bytes().for_each(|b| set[usize::from(b)] = true);
+                set
+            })
+            .collect();
+        Scrubber { finders, needs }
+    }
+
+    fn found(&self, s: &str) -> bool {
+        let shortest = self.finders.iter().map(|(f, _)| f.len()).min().unwrap_or(0);
+        if s.len() < shortest {
+            return false;
+        }
+        let mut present = [false; 256];
+        s.bytes().for_each(|b| present[usize::from(b)] = true);
+        self.finders
+            .iter()
+            .zip(&self.needs)
+            .any(|((secret, f), needs)| {
+                s.len() >= secret.len()
+                    && needs.iter().zip(&present).all(|(need, has)| !need || *has)
+                    && f.find(s.as_bytes()).is_some()
+            })
+    }
+
+    fn text(&self, s: &mut String) {
+        if self.found(s) {
+            for (secret, _) in &self.finders {
+                *s = s.replace(secret, "[REDACTED]");
+            }
+        }
+    }
+
+    fn json(&self, v: &mut Value) {
+        match v {
+            Value::String(s) => self.text(s),
+            Value::Array(items) => items.iter_mut().for_each(|i| self.json(i)),
+            Value::Object(map) => {
+                if map.keys().any(|k| self.found(k)) {
+                    *map = std::mem::take(map)
+                        .into_iter()
+                        .map(|(mut k, v)| {
+                            self.text(&mut k);
+                            (k, v)
+                        })
+                        .collect();
+                }
+                map.values_mut().for_each(|v| self.json(v));
+            }
+            _ => {}
         }
     }
 }
@@ -212,8 +282,10 @@ mod tests {
     fn redaction_reaches_json_and_errors() {
         let mut r = CommandResult::failed("X failed.", 401, "bad secret s3cr3t+/=");
         r.raw_data = json!({"echo": "s3cr3t+/="});
+        r.events = vec![json!({"k s3cr3t+/= k": ["x s3cr3t+/="]})];
         r.redact(&["s3cr3t+/=".to_string()]);
         assert_eq!(r.errors[0].message, "bad secret [REDACTED]");
         assert_eq!(r.raw_data, json!({"echo": "[REDACTED]"}));
+        assert_eq!(r.events[0], json!({"k [REDACTED] k": ["x [REDACTED]"]}));
     }
 }

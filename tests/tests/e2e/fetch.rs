@@ -13,6 +13,13 @@ fn events(out: &o365_host::Outcome) -> Vec<Value> {
     out.result["events"].as_array().cloned().unwrap_or_default()
 }
 
+fn subjects(out: &o365_host::Outcome) -> Vec<Value> {
+    events(out)
+        .iter()
+        .map(|e| e["Email subject"].clone())
+        .collect()
+}
+
 fn by_subject<'a>(events: &'a [Value], subject: &str) -> &'a Value {
     events
         .iter()
@@ -239,18 +246,10 @@ async fn app_only_names_the_mailbox_and_tolerance_widens_the_start() {
     let input = |tolerance: u32| json!({"Email Address": ALEX, "Mail Folders": ["Inbox"], "Start Time": "2025-03-01 00:00", "End Time": "2025-03-01 12:00", "Tolerance Scope": tolerance});
     let out = f.run(&app, "fetch-event", input(0)).await;
     assert_eq!(out.status(), "successful", "{:#}", out.result["errors"]);
-    let subjects: Vec<Value> = events(&out)
-        .iter()
-        .map(|e| e["Email subject"].clone())
-        .collect();
-    assert_eq!(subjects, [json!("Invoice overdue - action required")]);
+    assert_eq!(subjects(&out), [json!("Invoice overdue - action required")]);
     let out = f.run(&app, "fetch-event", input(10)).await;
-    let subjects: Vec<Value> = events(&out)
-        .iter()
-        .map(|e| e["Email subject"].clone())
-        .collect();
     assert_eq!(
-        subjects,
+        subjects(&out),
         [
             json!("late arrival"),
             json!("Invoice overdue - action required")
@@ -276,12 +275,8 @@ async fn search_puts_the_window_into_kql_and_applies_it_exactly() {
         )
         .await;
     assert_eq!(out.status(), "successful", "{:#}", out.result["errors"]);
-    let subjects: Vec<Value> = events(&out)
-        .iter()
-        .map(|e| e["Email subject"].clone())
-        .collect();
     assert_eq!(
-        subjects,
+        subjects(&out),
         [
             json!("Invoice overdue - action required"),
             json!("Contoso partner newsletter - March")
@@ -297,13 +292,13 @@ async fn pages_are_followed_until_the_cap_and_throttling_midway_is_retried() {
     let f = Fixture::new().await;
     let app = f.demo("demo-app");
     let spec = MailboxSpec {
-        messages: 260,
+        messages: 1_010,
         folders: vec!["Bulk".into()],
-        attachment_bytes: 512,
+        attachment_bytes: 256,
         ..MailboxSpec::default()
     };
     f.sim.generate_messages(ALEX, &spec).unwrap();
-    // The third page is throttled twice before it is served.
+    // The third of ten pages is throttled twice before it is served.
     f.sim.inject(
         Fault::new(
             "/messages",
@@ -319,20 +314,18 @@ async fn pages_are_followed_until_the_cap_and_throttling_midway_is_retried() {
         .run(
             &app,
             "fetch-event",
-            json!({"Email Address": ALEX, "Mail Folders": ["Bulk"], "Start Time": "2025-01-01 00:00", "End Time": "2025-12-31 00:00", "Number of Event(s) Fetched": 250}),
+            json!({"Email Address": ALEX, "Mail Folders": ["Bulk"], "Start Time": "2025-01-01 00:00", "End Time": "2025-12-31 00:00", "Number of Event(s) Fetched": 1000}),
         )
         .await;
     assert_eq!(out.status(), "successful", "{:#}", out.result["errors"]);
     let events = events(&out);
-    assert_eq!(events.len(), 250);
-    assert_eq!(
-        events[0]["Email subject"],
-        "Generated message 0: quarterly report"
-    );
-    assert_eq!(
-        events[249]["Email subject"],
-        "Generated message 249: quarterly report"
-    );
+    assert_eq!(events.len(), 1000);
+    for (i, e) in events.iter().enumerate() {
+        assert_eq!(
+            e["Email subject"],
+            format!("Generated message {i}: quarterly report")
+        );
+    }
     assert_eq!(out.result["key-fields"]["more-available"], true);
     let pages: Vec<_> = f
         .sim
@@ -343,8 +336,8 @@ async fn pages_are_followed_until_the_cap_and_throttling_midway_is_retried() {
     let statuses: Vec<u16> = pages.iter().map(|r| r.status).collect();
     assert_eq!(
         statuses,
-        [200, 200, 429, 429, 200],
-        "three pages of 100, the third retried"
+        [200, 200, 429, 429, 200, 200, 200, 200, 200, 200, 200, 200],
+        "ten pages of 100, the third retried"
     );
     assert!(pages[0].query.contains("$top=100"), "{}", pages[0].query);
     // The display name was looked up once at the top level.
@@ -423,11 +416,7 @@ async fn the_cursor_continues_without_skips_or_duplicates() {
             json!({"Email Address": ALEX, "Mail Folders": ["Cursor"], "Start Time": "2025-10-01 00:00", "End Time": "2026-01-01 00:00", "Cursor": cursor.unwrap()}),
         )
         .await;
-    let subjects: Vec<Value> = events(&out)
-        .iter()
-        .map(|e| e["Email subject"].clone())
-        .collect();
-    assert_eq!(subjects, [json!("newcomer")]);
+    assert_eq!(subjects(&out), [json!("newcomer")]);
 }
 
 #[tokio::test]
@@ -557,12 +546,8 @@ async fn fetch_related_events_newest_first_within_the_hours() {
         )
         .await;
     assert_eq!(out.status(), "successful", "{:#}", out.result["errors"]);
-    let subjects: Vec<Value> = events(&out)
-        .iter()
-        .map(|e| e["Email subject"].clone())
-        .collect();
     assert_eq!(
-        subjects,
+        subjects(&out),
         [
             json!("URGENT: wire transfer before 5pm"),
             json!("Teams meeting recap")
@@ -574,11 +559,10 @@ async fn fetch_related_events_newest_first_within_the_hours() {
     let out = f
         .run(&conn, "fetch-related-events", json!({"Mail Folder": "junkemail", "The Hours Before": "48", "Top Recent Event Number": 1, "Search": "body:label"}))
         .await;
-    let subjects: Vec<Value> = events(&out)
-        .iter()
-        .map(|e| e["Email subject"].clone())
-        .collect();
-    assert_eq!(subjects, [json!("Your package could not be delivered")]);
+    assert_eq!(
+        subjects(&out),
+        [json!("Your package could not be delivered")]
+    );
 }
 
 #[tokio::test]
@@ -678,4 +662,56 @@ async fn describe_lists_the_read_commands_with_seed_labels() {
     );
     assert_eq!(command("search-office365-email")["deprecated"], true);
     assert_eq!(command("get-eml-attachment")["label"], "Get EML Attachment");
+}
+
+/// The native Env of the benchmarks runs the same core to the same result.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_core_natively_gives_the_guests_result() {
+    let f = Fixture::new().await;
+    let app = f.demo("demo-app");
+    let input = json!({"Email Address": ALEX, "Mail Folders": ["inbox", "Inbox/Phishing"], "Start Time": "2025-03-01 00:00", "End Time": "2025-03-06 00:00"});
+    let wasm = f.run(&app, "fetch-event", input).await;
+    assert_eq!(wasm.status(), "successful", "{:#}", wasm.result["errors"]);
+    assert!(
+        wasm.peak_memory_bytes > 1 << 20,
+        "the host reports the guest's memory"
+    );
+
+    let conn = o365_tests::native::app_connection(&app);
+    let env = o365_tests::native::NativeEnv::new(
+        tokio::runtime::Handle::current(),
+        &f.sim.url(),
+        &f.dir.path().join("native"),
+        &conn.tenant_id,
+    );
+    let input = o365_core::commands::fetch_event::Input {
+        email_address: Some(ALEX.into()),
+        mail_folders: vec!["inbox".into(), "Inbox/Phishing".into()],
+        start_time: "2025-03-01 00:00".into(),
+        end_time: "2025-03-06 00:00".into(),
+        ..Default::default()
+    };
+    let native = tokio::task::spawn_blocking(move || {
+        o365_core::commands::fetch_event::fetch_event(&env, &conn, &input)
+    })
+    .await
+    .unwrap();
+    // File ids differ between two stores; everything else is the same.
+    let strip = |mut e: Value| {
+        for k in [
+            "Original EML Item Attachment D3 Files",
+            "Original Message File Attachment D3 File ID",
+        ] {
+            e[k] = Value::Null;
+        }
+        e
+    };
+    let wasm_events: Vec<Value> = events(&wasm).into_iter().map(strip).collect();
+    let native_events: Vec<Value> = native.events.into_iter().map(strip).collect();
+    assert_eq!(wasm_events.len(), 7);
+    assert_eq!(wasm_events, native_events);
+    assert_eq!(
+        wasm.result["context-data"]["cursor"],
+        native.context_data["cursor"]
+    );
 }

@@ -16,7 +16,7 @@ use crate::mail::events;
 use crate::mail::folders::FolderRef;
 use crate::mail::listing::{Criteria, Listing, Order};
 use crate::mailbox::Mailbox;
-use crate::model::{CommandResult, Status};
+use crate::model::{CommandResult, Status, collection};
 use crate::time;
 
 /// The vendor document's error when both are given.
@@ -259,7 +259,7 @@ pub fn run(graph: &Graph, env: &dyn Env, mut plan: FetchPlan) -> Result<CommandR
     if plan.events {
         result.events = all.iter().map(events::event).collect();
     }
-    result.raw_data = json!({ "value": all });
+    result.raw_data = collection(all);
     result.files = files;
     result.errors = errors;
     Ok(result)

@@ -12,7 +12,7 @@ use crate::error::Error;
 use crate::graph::Graph;
 use crate::mail::attachments::{self, Scope};
 use crate::mail::pairs::{self, MESSAGE_IDS, Pair};
-use crate::model::{CommandResult, Connection, Status};
+use crate::model::{CommandResult, Connection, Status, collection};
 
 pub const LABEL: &str = "Get Email Attachments";
 pub const EML_LABEL: &str = "Get EML Attachment";
@@ -96,7 +96,7 @@ fn run(
         "failed-count": out.errors.len(),
     });
     result.context_data = json!({"items": out.rows});
-    result.raw_data = json!({"value": messages});
+    result.raw_data = collection(messages);
     result.files = files;
     result.errors = out.errors;
     Ok(result)

@@ -12,7 +12,7 @@ use crate::files;
 use crate::graph::Graph;
 use crate::http::segment;
 use crate::mail::pairs::{self, MESSAGE_IDS, Pair};
-use crate::model::{CommandResult, Connection, Status, StoredFile};
+use crate::model::{CommandResult, Connection, Status, StoredFile, collection};
 
 pub const LABEL: &str = "Get Email EMLs";
 
@@ -69,7 +69,7 @@ fn run(graph: &Graph, env: &dyn Env, pairs: Vec<Pair>) -> Result<CommandResult, 
         "failed-count": out.errors.len(),
     });
     result.context_data = json!({"items": out.rows});
-    result.raw_data = json!({"value": entries});
+    result.raw_data = collection(entries);
     result.files = stored;
     result.errors = out.errors;
     Ok(result)

@@ -13,7 +13,7 @@ use crate::http::{self, segment};
 use crate::mail::headers;
 use crate::mail::listing::SELECT;
 use crate::mail::pairs::{self, MESSAGE_IDS, Pair};
-use crate::model::{CommandResult, Connection, Status};
+use crate::model::{CommandResult, Connection, Status, collection};
 
 pub const LABEL: &str = "Get Email Messages";
 
@@ -60,7 +60,7 @@ fn run(graph: &Graph, env: &dyn Env, pairs: Vec<Pair>) -> Result<CommandResult, 
         "failed-count": out.errors.len(),
     });
     result.context_data = json!({"items": out.rows});
-    result.raw_data = json!({"value": messages});
+    result.raw_data = collection(messages);
     result.errors = out.errors;
     Ok(result)
 }

@@ -9,7 +9,7 @@ use crate::error::Error;
 use crate::graph::Graph;
 use crate::http::{self, segment};
 use crate::mailbox::Mailbox;
-use crate::model::{CommandResult, Connection, Status};
+use crate::model::{CommandResult, Connection, Status, collection};
 use crate::validate;
 
 pub const LABEL: &str = "List Mail Folders";
@@ -117,7 +117,7 @@ fn run(graph: &Graph, plan: Plan, env: &dyn Env) -> Result<CommandResult, Error>
             "isHidden": f["isHidden"],
         })).collect::<Vec<_>>(),
     });
-    result.raw_data = json!({ "value": all });
+    result.raw_data = collection(all);
     result.errors = errors;
     Ok(result)
 }

@@ -12,7 +12,7 @@ use crate::env::Env;
 use crate::error::Error;
 use crate::graph::Graph;
 use crate::mailbox::Mailbox;
-use crate::model::{CommandResult, Connection, Status};
+use crate::model::{CommandResult, Connection, Status, collection};
 
 pub const LABEL: &str = "List Message Rules";
 const UPN: &str = "User Principal Name";
@@ -167,7 +167,7 @@ fn run(graph: &Graph, plan: Plan) -> Result<CommandResult, Error> {
             "id": r["id"], "displayName": r["displayName"], "sequence": r["sequence"], "isEnabled": r["isEnabled"],
         })).collect::<Vec<_>>(),
     });
-    result.raw_data = json!({"value": rules});
+    result.raw_data = collection(rules);
     Ok(result)
 }
 
