@@ -23,6 +23,12 @@ fn is_secret_key(key: &str) -> bool {
     SECRET_KEYS.iter().any(|k| k.eq_ignore_ascii_case(key))
 }
 
+/// In JSON, `code` is Graph's error code (`{"error":{"code":"ErrorItemNotFound"}}`), which
+/// the HTTP log must keep; only the token request's form field `code` is a secret.
+fn is_secret_json_key(key: &str) -> bool {
+    !key.eq_ignore_ascii_case("code") && is_secret_key(key)
+}
+
 /// `xxx.yyy.zzz` with base64url parts and a JSON header: a JWT.
 fn looks_like_jwt(s: &str) -> bool {
     let parts: Vec<&str> = s.split('.').collect();
@@ -134,7 +140,7 @@ impl Redactor {
             Value::Array(items) => items.iter_mut().for_each(|i| self.scrub(i)),
             Value::Object(map) => {
                 for (k, v) in map.iter_mut() {
-                    if is_secret_key(k) && !v.is_null() {
+                    if is_secret_json_key(k) && !v.is_null() {
                         *v = Value::String(MARK.into());
                     } else {
                         self.scrub(v);
@@ -176,6 +182,17 @@ impl Redactor {
 mod tests {
     use super::*;
     use serde_json::json;
+
+    #[test]
+    fn graph_error_codes_stay_in_json_but_form_codes_go() {
+        let r = Redactor::default();
+        let v = json!({"error": {"code": "ErrorItemNotFound"}});
+        assert_eq!(r.json(&v), v);
+        assert_eq!(
+            r.form("grant_type=authorization_code&code=abc"),
+            "grant_type=authorization_code&code=%5BREDACTED%5D"
+        );
+    }
 
     #[test]
     fn secret_fields_and_jwts_go() {
