@@ -3,6 +3,30 @@
 use crate::error::Error;
 use crate::validate;
 
+/// Input of the directory commands (Delete User Accounts, Remove Licenses).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct UsersInput {
+    pub user_ids: Vec<String>,
+    /// Report what would change, change nothing.
+    pub dry_run: bool,
+}
+
+/// [`UsersInput`] checked: each user once, at least one.
+pub struct Users {
+    pub users: Vec<String>,
+    pub dry_run: bool,
+}
+
+impl UsersInput {
+    /// `label` is the users parameter's label in the vendor document.
+    pub fn check(&self, label: &str) -> Result<Users, Error> {
+        Ok(Users {
+            users: parse(label, &self.user_ids)?,
+            dry_run: self.dry_run,
+        })
+    }
+}
+
 /// A required list of users (object ids or UPNs), blanks dropped, each once.
 pub fn parse(label: &str, given: &[String]) -> Result<Vec<String>, Error> {
     let mut out: Vec<String> = Vec::new();

@@ -25,18 +25,28 @@ fn run(graph: &Graph, targets: Vec<Pair>, label: &str) -> Result<CommandResult, 
         Ok(Request::delete(message_path(t, id)))
     });
     let mut result = message_actions::result(label, "deleted", &outcomes);
-    let deleted: Vec<_> = outcomes
-        .iter()
-        .filter(|o| o.result.is_ok())
-        .map(|o| json!({"mailbox": o.target.mailbox.display(), "id": o.id}))
-        .collect();
+    let deleted: Vec<_> = outcomes.iter().filter(|o| o.result.is_ok()).collect();
     result.key_fields = json!({
         "succeeded": deleted.len(),
         "failed": outcomes.len() - deleted.len(),
-        "deleted-message-ids": outcomes.iter().filter(|o| o.result.is_ok()).map(|o| o.id.clone()).collect::<Vec<_>>(),
+        "deleted-message-ids": deleted.iter().map(|o| o.id.clone()).collect::<Vec<_>>(),
     });
+    let deleted: Vec<_> = deleted
+        .iter()
+        .map(|o| json!({"mailbox": o.target.mailbox.display(), "id": o.id}))
+        .collect();
     result.context_data = json!({"deleted": deleted});
     Ok(result)
+}
+
+fn delete(env: &dyn Env, conn: &Connection, input: &MessagesInput, label: &str) -> CommandResult {
+    execute(
+        env,
+        conn,
+        label,
+        |c| parse(c, input),
+        |g, t| run(g, t, label),
+    )
 }
 
 pub fn delete_email_message(
@@ -44,13 +54,7 @@ pub fn delete_email_message(
     conn: &Connection,
     input: &MessagesInput,
 ) -> CommandResult {
-    execute(
-        env,
-        conn,
-        LABEL,
-        |c| parse(c, input),
-        |g, t| run(g, t, LABEL),
-    )
+    delete(env, conn, input, LABEL)
 }
 
 /// Deprecated: the same as Delete Email Message.
@@ -59,11 +63,5 @@ pub fn remove_office365_email(
     conn: &Connection,
     input: &MessagesInput,
 ) -> CommandResult {
-    execute(
-        env,
-        conn,
-        REMOVE_LABEL,
-        |c| parse(c, input),
-        |g, t| run(g, t, REMOVE_LABEL),
-    )
+    delete(env, conn, input, REMOVE_LABEL)
 }

@@ -17,25 +17,9 @@ use crate::user_list;
 pub const LABEL: &str = "Delete User Accounts";
 const USERS: &str = "User IDs Or User Principal Names";
 
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct Input {
-    pub user_ids: Vec<String>,
-    pub dry_run: bool,
-}
+pub type Input = user_list::UsersInput;
 
-struct Plan {
-    users: Vec<String>,
-    dry_run: bool,
-}
-
-fn parse(input: &Input) -> Result<Plan, Error> {
-    Ok(Plan {
-        users: user_list::parse(USERS, &input.user_ids)?,
-        dry_run: input.dry_run,
-    })
-}
-
-fn run(graph: &Graph, plan: Plan) -> Result<CommandResult, Error> {
+fn run(graph: &Graph, plan: user_list::Users) -> Result<CommandResult, Error> {
     let requests: Vec<Request> = plan
         .users
         .iter()
@@ -99,7 +83,7 @@ fn run(graph: &Graph, plan: Plan) -> Result<CommandResult, Error> {
 }
 
 pub fn delete_user_accounts(env: &dyn Env, conn: &Connection, input: &Input) -> CommandResult {
-    execute(env, conn, LABEL, |_| parse(input), run)
+    execute(env, conn, LABEL, |_| input.check(USERS), run)
 }
 
 #[cfg(test)]

@@ -127,12 +127,16 @@ pub fn move_or_copy_email_messages(
     conn: &Connection,
     input: &Input,
 ) -> CommandResult {
+    move_copy(env, conn, input, LABEL)
+}
+
+fn move_copy(env: &dyn Env, conn: &Connection, input: &Input, label: &str) -> CommandResult {
     execute(
         env,
         conn,
-        LABEL,
+        label,
         |c| parse(c, input),
-        |g, p| run(g, p, LABEL),
+        |g, p| run(g, p, label),
     )
 }
 
@@ -148,13 +152,7 @@ pub fn move_email_to_junk_box(
         destination_mail_folder: "junkemail".into(),
         move_or_copy: Action::Move,
     };
-    execute(
-        env,
-        conn,
-        JUNK_LABEL,
-        |c| parse(c, &input),
-        |g, p| run(g, p, JUNK_LABEL),
-    )
+    move_copy(env, conn, &input, JUNK_LABEL)
 }
 
 #[cfg(test)]

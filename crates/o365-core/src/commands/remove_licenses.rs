@@ -19,16 +19,7 @@ use crate::user_list;
 pub const LABEL: &str = "Remove Licenses";
 const USERS: &str = "User ID or Email Address";
 
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct Input {
-    pub user_ids: Vec<String>,
-    pub dry_run: bool,
-}
-
-struct Plan {
-    users: Vec<String>,
-    dry_run: bool,
-}
+pub type Input = user_list::UsersInput;
 
 #[derive(Debug, Clone)]
 struct Sku {
@@ -48,13 +39,6 @@ struct UserState {
     skus: Result<Vec<Sku>, Error>,
     removed: Vec<Sku>,
     failed: Vec<(Sku, Error)>,
-}
-
-fn parse(input: &Input) -> Result<Plan, Error> {
-    Ok(Plan {
-        users: user_list::parse(USERS, &input.user_ids)?,
-        dry_run: input.dry_run,
-    })
 }
 
 fn skus_of(body: &Value) -> Vec<Sku> {
@@ -92,7 +76,7 @@ fn isolatable(e: &Error) -> bool {
     )
 }
 
-fn run(graph: &Graph, plan: Plan) -> Result<CommandResult, Error> {
+fn run(graph: &Graph, plan: user_list::Users) -> Result<CommandResult, Error> {
     let reads: Vec<Request> = plan
         .users
         .iter()
@@ -244,7 +228,7 @@ impl Sku {
 }
 
 pub fn remove_licenses(env: &dyn Env, conn: &Connection, input: &Input) -> CommandResult {
-    execute(env, conn, LABEL, |_| parse(input), run)
+    execute(env, conn, LABEL, |_| input.check(USERS), run)
 }
 
 #[cfg(test)]
