@@ -3,7 +3,8 @@
 
 use serde_json::Value;
 
-pub const MARK: &str = "[REDACTED]";
+pub use secret_scan::MARK;
+use secret_scan::Secrets;
 
 /// Field names whose values are secrets wherever they appear.
 const SECRET_KEYS: [&str; 10] = [
@@ -74,55 +75,31 @@ fn redact_url_credentials(s: &str) -> String {
 
 #[derive(Debug, Clone, Default)]
 pub struct Redactor {
-    secrets: Vec<String>,
+    secrets: Secrets,
 }
 
 impl Redactor {
     pub fn new(secrets: impl IntoIterator<Item = String>) -> Self {
-        let mut secrets: Vec<String> = secrets.into_iter().filter(|s| s.len() >= 4).collect();
-        // Longest first, so a secret containing another is replaced whole.
-        secrets.sort_by_key(|s| std::cmp::Reverse(s.len()));
-        Redactor { secrets }
+        Redactor {
+            secrets: Secrets::new(secrets),
+        }
     }
 
     pub fn add(&mut self, secret: &str) {
-        if secret.len() >= 4 && !self.secrets.iter().any(|s| s == secret) {
-            self.secrets.push(secret.to_string());
-            self.secrets.sort_by_key(|s| std::cmp::Reverse(s.len()));
-        }
+        self.secrets.add(secret.to_string());
     }
 
     pub fn text(&self, s: &str) -> String {
-        let mut out = redact_url_credentials(s);
-        for secret in &self.secrets {
-            if out.contains(secret.as_str()) {
-                out = out.replace(secret.as_str(), MARK);
-            }
-        }
-        out
+        let out = redact_url_credentials(s);
+        self.secrets.redacted(&out).unwrap_or(out)
     }
 
     pub fn json(&self, v: &Value) -> Value {
         self.json_owned(v.clone())
     }
 
-    /// Whether `s` holds a secret. A string lacking one of a secret's bytes cannot hold
-    /// it: one pass over the bytes rules out most of a large result (base64 content
-    /// has no `~` or `.`) before any substring search.
     fn may_contain_secret(&self, s: &str) -> bool {
-        let Some(shortest) = self.secrets.iter().map(String::len).min() else {
-            return false;
-        };
-        if s.len() < shortest {
-            return false;
-        }
-        let mut present = [false; 256];
-        s.bytes().for_each(|b| present[usize::from(b)] = true);
-        self.secrets.iter().any(|secret| {
-            s.len() >= secret.len()
-                && secret.bytes().all(|b| present[usize::from(b)])
-                && s.contains(secret.as_str())
-        })
+        self.secrets.found_in(s)
     }
 
     /// [`Redactor::json`] in place: a large result is searched, not copied.

@@ -180,7 +180,7 @@ impl CommandResult {
     /// nothing is copied unless a secret is found).
     pub fn redact(&mut self, secrets: &[String]) {
         let scrubber = Scrubber::new(secrets);
-        if scrubber.finders.is_empty() {
+        if scrubber.0.is_empty() {
             return;
         }
         scrubber.json(&mut self.raw_data);
@@ -194,55 +194,21 @@ impl CommandResult {
     }
 }
 
-/// Secrets with their searchers built once.
-struct Scrubber<'a> {
-    finders: Vec<(&'a str, memchr::memmem::Finder<'a>)>,
-    /// Per secret, the bytes it is made of: a string lacking one of them cannot
-    /// contain it. One cheap pass rules out most of a fetch's megabytes (base64
-    /// content has no `~` or `.`, which secrets and JWTs do) before any search.
-    needs: Vec<[bool; 256]>,
-}
+/// Redaction of a result's JSON, in place.
+struct Scrubber(secret_scan::Secrets);
 
-impl<'a> Scrubber<'a> {
-    fn new(secrets: &'a [String]) -> Self {
-        let finders: Vec<_> = secrets
-            .iter()
-            .filter(|s| s.len() >= 4)
-            .map(|s| (s.as_str(), memchr::memmem::Finder::new(s.as_bytes())))
-            .collect();
-        let needs = finders
-            .iter()
-            .map(|(s, _)| {
-                let mut set = [false; 256];
-                s.bytes().for_each(|b| set[usize::from(b)] = true);
-                set
-            })
-            .collect();
-        Scrubber { finders, needs }
+impl Scrubber {
+    fn new(secrets: &[String]) -> Self {
+        Scrubber(secret_scan::Secrets::new(secrets.iter().cloned()))
     }
 
     fn found(&self, s: &str) -> bool {
-        let shortest = self.finders.iter().map(|(f, _)| f.len()).min().unwrap_or(0);
-        if s.len() < shortest {
-            return false;
-        }
-        let mut present = [false; 256];
-        s.bytes().for_each(|b| present[usize::from(b)] = true);
-        self.finders
-            .iter()
-            .zip(&self.needs)
-            .any(|((secret, f), needs)| {
-                s.len() >= secret.len()
-                    && needs.iter().zip(&present).all(|(need, has)| !need || *has)
-                    && f.find(s.as_bytes()).is_some()
-            })
+        self.0.found_in(s)
     }
 
     fn text(&self, s: &mut String) {
-        if self.found(s) {
-            for (secret, _) in &self.finders {
-                *s = s.replace(secret, "[REDACTED]");
-            }
+        if let Some(clean) = self.0.redacted(s) {
+            *s = clean;
         }
     }
 

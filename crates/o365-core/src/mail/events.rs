@@ -3,6 +3,8 @@
 //! evaluated with the document's own paths, plus a few fields beyond it
 //! (authentication verdicts, sending IP, mailbox and folder).
 
+use std::sync::OnceLock;
+
 use serde_json::{Map, Value, json};
 
 use super::jsonpath;
@@ -130,12 +132,25 @@ const EXTRA_FIELDS: &[(&str, &str)] = &[
     ("Sender IP", ".authentication.senderIp"),
 ];
 
+/// Every field with its path, parsed once.
+fn mappings() -> &'static [(&'static str, jsonpath::Path)] {
+    static PARSED: OnceLock<Vec<(&str, jsonpath::Path)>> = OnceLock::new();
+    PARSED.get_or_init(|| {
+        FIELD_MAPPINGS
+            .iter()
+            .chain(EXTRA_FIELDS)
+            .map(|(field, path)| (*field, jsonpath::Path::parse(path)))
+            .collect()
+    })
+}
+
 /// The event of one (enriched) message.
 pub fn event(message: &Value) -> Value {
     let mut event = Map::new();
     event.insert("Event Type".into(), json!(EVENT_TYPE));
-    for (field, path) in FIELD_MAPPINGS.iter().chain(EXTRA_FIELDS) {
-        event.insert((*field).into(), jsonpath::select(message, path));
+    let mut memo = jsonpath::Memo::default();
+    for (field, path) in mappings() {
+        event.insert((*field).into(), path.select(message, &mut memo));
     }
     Value::Object(event)
 }

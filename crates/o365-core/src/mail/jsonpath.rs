@@ -77,63 +77,107 @@ fn filter_matches(v: &Value, alternatives: &[(String, String)]) -> bool {
     })
 }
 
-/// Evaluates `path` on `root`. A path with no wildcard, filter, recursive
-/// step or array traversal yields its one value (null when absent); any
-/// other yields the list of what it reached.
-pub fn select(root: &Value, path: &str) -> Value {
-    let mut nodes: Vec<&Value> = vec![root];
-    let mut many = false;
-    for step in parse(path) {
-        let mut next = Vec::new();
-        match &step {
-            Step::Child(name) => {
-                for n in &nodes {
-                    match n {
-                        Value::Object(map) => next.extend(map.get(name)),
-                        Value::Array(items) => {
-                            many = true;
-                            next.extend(items.iter().filter_map(|i| i.get(name)));
+/// A parsed path, evaluated many times (once per message).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Path {
+    steps: Vec<Step>,
+}
+
+/// Recursive descents from one root, kept across the paths evaluated on it: the
+/// mapping table starts 13 paths with `..originalMessageFile` or `..originalEmail`,
+/// and each walk visits the whole message.
+#[derive(Default)]
+pub struct Memo<'a> {
+    descents: Vec<(String, Vec<&'a Value>)>,
+}
+
+impl<'a> Memo<'a> {
+    fn descendants(&mut self, root: &'a Value, name: &str) -> &[&'a Value] {
+        let at = match self.descents.iter().position(|(n, _)| n == name) {
+            Some(at) => at,
+            None => {
+                let mut found = Vec::new();
+                descendants(root, name, &mut found);
+                self.descents.push((name.to_string(), found));
+                self.descents.len() - 1
+            }
+        };
+        &self.descents[at].1
+    }
+}
+
+impl Path {
+    pub fn parse(path: &str) -> Path {
+        Path { steps: parse(path) }
+    }
+
+    /// Evaluates the path on `root`. A path with no wildcard, filter, recursive
+    /// step or array traversal yields its one value (null when absent); any
+    /// other yields the list of what it reached. `memo` must only ever be used
+    /// with this same `root`.
+    pub fn select<'a>(&self, root: &'a Value, memo: &mut Memo<'a>) -> Value {
+        let mut nodes: Vec<&Value> = vec![root];
+        let mut many = false;
+        for (i, step) in self.steps.iter().enumerate() {
+            let mut next = Vec::new();
+            match step {
+                Step::Child(name) => {
+                    for n in &nodes {
+                        match n {
+                            Value::Object(map) => next.extend(map.get(name)),
+                            Value::Array(items) => {
+                                many = true;
+                                next.extend(items.iter().filter_map(|i| i.get(name)));
+                            }
+                            _ => {}
                         }
-                        _ => {}
                     }
                 }
-            }
-            Step::Descendant(name) => {
-                many = true;
-                for n in &nodes {
-                    descendants(n, name, &mut next);
+                Step::Descendant(name) if i == 0 => {
+                    many = true;
+                    next.extend_from_slice(memo.descendants(root, name));
                 }
-            }
-            Step::All => {
-                many = true;
-                for n in &nodes {
-                    match n {
-                        Value::Array(items) => next.extend(items.iter()),
-                        Value::Object(map) => next.extend(map.values()),
-                        _ => {}
+                Step::Descendant(name) => {
+                    many = true;
+                    for n in &nodes {
+                        descendants(n, name, &mut next);
                     }
                 }
-            }
-            Step::Filter(alternatives) => {
-                many = true;
-                for n in &nodes {
-                    match n {
-                        Value::Array(items) => {
-                            next.extend(items.iter().filter(|i| filter_matches(i, alternatives)))
+                Step::All => {
+                    many = true;
+                    for n in &nodes {
+                        match n {
+                            Value::Array(items) => next.extend(items.iter()),
+                            Value::Object(map) => next.extend(map.values()),
+                            _ => {}
                         }
-                        other if filter_matches(other, alternatives) => next.push(other),
-                        _ => {}
+                    }
+                }
+                Step::Filter(alternatives) => {
+                    many = true;
+                    for n in &nodes {
+                        match n {
+                            Value::Array(items) => next
+                                .extend(items.iter().filter(|i| filter_matches(i, alternatives))),
+                            other if filter_matches(other, alternatives) => next.push(other),
+                            _ => {}
+                        }
                     }
                 }
             }
+            nodes = next;
         }
-        nodes = next;
+        if many {
+            Value::Array(nodes.into_iter().cloned().collect())
+        } else {
+            nodes.first().map_or(Value::Null, |v| (*v).clone())
+        }
     }
-    if many {
-        Value::Array(nodes.into_iter().cloned().collect())
-    } else {
-        nodes.first().map_or(Value::Null, |v| (*v).clone())
-    }
+}
+
+/// Evaluates `path` on `root` once (see [`Path::select`]).
+pub fn select(root: &Value, path: &str) -> Value {
+    Path::parse(path).select(root, &mut Memo::default())
 }
 
 #[cfg(test)]
