@@ -10,10 +10,11 @@ pub mod http_hook;
 pub mod http_log;
 pub mod paths;
 pub mod redact;
+pub mod result_text;
 pub mod runtime;
 pub mod state;
 pub mod token_cache;
 pub mod values;
 
-pub use runtime::{Outcome, Runtime, RuntimeConfig};
+pub use runtime::{Invocation, Outcome, Runtime, RuntimeConfig, TextOutcome};
 pub use token_cache::TokenCache;

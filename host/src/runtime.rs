@@ -22,6 +22,7 @@ use crate::file_store::FileStore;
 use crate::http_hook::Outbound;
 use crate::http_log::HttpLog;
 use crate::redact::Redactor;
+use crate::result_text;
 use crate::state::{LogLine, LogSink, StoreState};
 use crate::token_cache::TokenCache;
 use crate::values::{self, InputError};
@@ -75,11 +76,12 @@ impl RuntimeConfig {
     }
 }
 
-/// What one invocation produced.
+/// What one invocation produced, its result as `R`: a JSON value ([`Outcome`]) or
+/// one JSON document's text ([`TextOutcome`]).
 #[derive(Debug, Clone)]
-pub struct Outcome {
-    /// The command result (or the action's result) as JSON.
-    pub result: Value,
+pub struct Invocation<R> {
+    /// The command result (or the action's result).
+    pub result: R,
     pub logs: Vec<LogLine>,
     /// Hosts the allowlist refused.
     pub denied_hosts: Vec<String>,
@@ -91,9 +93,35 @@ pub struct Outcome {
     pub peak_memory_bytes: u64,
 }
 
+pub type Outcome = Invocation<Value>;
+/// The result as text, for a platform that stores or forwards it: a large result is
+/// never built as values in the host.
+pub type TextOutcome = Invocation<String>;
+
+impl<R> Invocation<R> {
+    fn map<T>(self, f: impl FnOnce(R) -> T) -> Invocation<T> {
+        Invocation {
+            result: f(self.result),
+            logs: self.logs,
+            denied_hosts: self.denied_hosts,
+            rotated_refresh_token: self.rotated_refresh_token,
+            peak_memory_bytes: self.peak_memory_bytes,
+        }
+    }
+}
+
 impl Outcome {
     pub fn status(&self) -> &str {
         self.result["status"].as_str().unwrap_or("failed")
+    }
+}
+
+impl TextOutcome {
+    /// The result as a JSON value.
+    pub fn parse(self) -> Outcome {
+        self.map(|text| {
+            serde_json::from_str(&text).expect("the host writes the result document as JSON")
+        })
     }
 }
 
@@ -125,26 +153,6 @@ pub fn failed_result(failure_indicator: &str, status_code: u16, message: &str) -
         "events": [],
         "files": [],
     })
-}
-
-/// The guest's `json` strings (raw-data, key-fields, context-data, events) as JSON values.
-fn unpack_result(mut result: Value) -> Value {
-    for key in ["raw-data", "key-fields", "context-data"] {
-        if let Some(Value::String(s)) = result.get(key) {
-            result[key] = serde_json::from_str(s).unwrap_or(Value::String(s.clone()));
-        }
-    }
-    if let Some(Value::Array(events)) = result.get("events") {
-        let parsed: Vec<Value> = events
-            .iter()
-            .map(|e| match e {
-                Value::String(s) => serde_json::from_str(s).unwrap_or(e.clone()),
-                other => other.clone(),
-            })
-            .collect();
-        result["events"] = Value::Array(parsed);
-    }
-    result
 }
 
 fn label_of(command: &str) -> String {
@@ -439,6 +447,25 @@ impl Runtime {
     /// Runs a command: `connection` is the connection file's JSON, `input` the command
     /// input with WIT field names or the seed's labels as keys.
     pub async fn run_command(&self, connection: &Value, command: &str, input: &Value) -> Outcome {
+        self.run_command_text(connection, command, input)
+            .await
+            .parse()
+    }
+
+    /// [`Runtime::run_command`] with the result as one JSON document's text.
+    pub async fn run_command_text(
+        &self,
+        connection: &Value,
+        command: &str,
+        input: &Value,
+    ) -> TextOutcome {
+        self.command(connection, command, input)
+            .await
+            .map(|result| result_text::document(&result))
+    }
+
+    /// The command's result record as lifted, its JSON parts still text.
+    async fn command(&self, connection: &Value, command: &str, input: &Value) -> Outcome {
         let manifest = match self.describe().await {
             Ok(m) => m,
             Err(e) => {
@@ -482,30 +509,25 @@ impl Runtime {
                 .unwrap_or_else(|| name.to_string())
         };
         let conn_wit = conn.wit.clone();
-        let mut outcome = self
-            .guarded(
-                &label,
-                Some(&conn),
-                Some(COMMANDS_INTERFACE),
-                command,
-                |params| {
-                    let mut vals = Vec::new();
-                    for (name, ty) in params {
-                        let v = if name == "connection" {
-                            values::to_val(ty, Some(&conn_wit), "Connection", &|n: &str| {
-                                n.to_string()
-                            })?
-                        } else {
-                            values::to_val(ty, Some(&input), &label, &label_for)?
-                        };
-                        vals.push(v);
-                    }
-                    Ok(vals)
-                },
-            )
-            .await;
-        outcome.result = unpack_result(outcome.result);
-        outcome
+        self.guarded(
+            &label,
+            Some(&conn),
+            Some(COMMANDS_INTERFACE),
+            command,
+            |params| {
+                let mut vals = Vec::new();
+                for (name, ty) in params {
+                    let v = if name == "connection" {
+                        values::to_val(ty, Some(&conn_wit), "Connection", &|n: &str| n.to_string())?
+                    } else {
+                        values::to_val(ty, Some(&input), &label, &label_for)?
+                    };
+                    vals.push(v);
+                }
+                Ok(vals)
+            },
+        )
+        .await
     }
 
     /// "Get Authorization": `{url, state, code-verifier}` or a failed result.

@@ -9,7 +9,7 @@ use std::time::Duration;
 
 use graph_sim::{SimConfig, SimHandle};
 use o365_host::connection::ALL_CLOUD_HOSTS;
-use o365_host::{Outcome, Runtime, RuntimeConfig, TokenCache, paths};
+use o365_host::{Outcome, Runtime, RuntimeConfig, TextOutcome, TokenCache, paths};
 use serde_json::Value;
 
 pub mod native;
@@ -89,6 +89,13 @@ impl Fixture {
 
     pub async fn run(&self, connection: &Value, command: &str, input: Value) -> Outcome {
         self.runtime.run_command(connection, command, &input).await
+    }
+
+    /// [`Fixture::run`] with the result as the host's JSON text, unparsed.
+    pub async fn run_text(&self, connection: &Value, command: &str, input: Value) -> TextOutcome {
+        self.runtime
+            .run_command_text(connection, command, &input)
+            .await
     }
 
     /// The HTTP log, one JSON value per exchange.
