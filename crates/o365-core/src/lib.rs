@@ -14,6 +14,7 @@ pub mod error;
 pub mod files;
 pub mod graph;
 pub mod http;
+pub mod json_text;
 pub mod mail;
 pub mod mailbox;
 pub mod manifest;

@@ -7,6 +7,7 @@ use o365_core::commands::send_mail::ReplyMode as CoreReplyMode;
 use o365_core::commands::setup_auto_reply::AutoReplyStatus as CoreStatus;
 use o365_core::compose::files::FileSource as CoreFileSource;
 use o365_core::error::Error;
+use o365_core::json_text::to_text;
 use o365_core::manifest as core_manifest;
 use o365_core::model as core;
 
@@ -52,78 +53,6 @@ pub fn connection(c: Connection) -> core::Connection {
     }
 }
 
-/// A byte sink in 1 MiB chunks: growing it never copies, and its chunks fit in the
-/// holes the freed parts of the value leave.
-#[derive(Default)]
-struct Chunks {
-    chunks: Vec<Vec<u8>>,
-    len: usize,
-}
-
-const CHUNK: usize = 1 << 20;
-
-impl std::io::Write for Chunks {
-    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        match self.chunks.last_mut() {
-            Some(last) if last.capacity() - last.len() >= buf.len() => last.extend_from_slice(buf),
-            _ => {
-                let mut chunk = Vec::with_capacity(CHUNK.max(buf.len()));
-                chunk.extend_from_slice(buf);
-                self.chunks.push(chunk);
-            }
-        }
-        self.len += buf.len();
-        Ok(buf.len())
-    }
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
-}
-
-/// Writes `v` as JSON, dropping each part once written.
-fn write_consuming(v: serde_json::Value, out: &mut Chunks) {
-    use serde_json::Value;
-    use std::io::Write;
-    let put = |out: &mut Chunks, b: &[u8]| out.write_all(b).expect("JSON into memory");
-    match v {
-        Value::Array(items) => {
-            put(out, b"[");
-            for (i, item) in items.into_iter().enumerate() {
-                if i > 0 {
-                    put(out, b",");
-                }
-                write_consuming(item, out);
-            }
-            put(out, b"]");
-        }
-        Value::Object(map) => {
-            put(out, b"{");
-            for (i, (k, v)) in map.into_iter().enumerate() {
-                if i > 0 {
-                    put(out, b",");
-                }
-                serde_json::to_writer(&mut *out, &k).expect("JSON into memory");
-                put(out, b":");
-                write_consuming(v, out);
-            }
-            put(out, b"}");
-        }
-        scalar => serde_json::to_writer(&mut *out, &scalar).expect("JSON into memory"),
-    }
-}
-
-/// JSON text of a value that may be megabytes (a fetch's raw data): its parts are
-/// freed as they are written, so guest memory never holds the data twice over.
-fn text(v: serde_json::Value) -> String {
-    let mut chunks = Chunks::default();
-    write_consuming(v, &mut chunks);
-    let mut out = Vec::with_capacity(chunks.len);
-    for chunk in chunks.chunks {
-        out.extend_from_slice(&chunk);
-    }
-    String::from_utf8(out).expect("serde_json writes UTF-8")
-}
-
 /// Each JSON value is dropped as soon as it is text, so a large fetch does
 /// not hold its data twice in guest memory.
 pub fn result(r: core::CommandResult) -> CommandResult {
@@ -142,11 +71,11 @@ pub fn result(r: core::CommandResult) -> CommandResult {
             core::Status::PartiallySuccessful => Status::PartiallySuccessful,
             core::Status::Failed => Status::Failed,
         },
-        raw_data: text(raw_data),
-        key_fields: text(key_fields),
-        context_data: text(context_data),
+        raw_data: to_text(raw_data),
+        key_fields: to_text(key_fields),
+        context_data: to_text(context_data),
         errors: errors.into_iter().map(command_error).collect(),
-        events: events.into_iter().map(|e| e.to_string()).collect(),
+        events: events.into_iter().map(to_text).collect(),
         files: files
             .into_iter()
             .map(|f| StoredFile {
