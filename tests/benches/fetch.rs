@@ -9,7 +9,6 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use o365_core::commands::fetch_event::{self, Input};
-use o365_core::json_text::to_text;
 use o365_core::model::Status;
 use o365_tests::graph_sim::MailboxSpec;
 use o365_tests::native::NativeEnv;
@@ -118,27 +117,17 @@ fn main() {
             f.sim.clear_requests();
             let (env2, conn2, input2) = (env.clone(), conn.clone(), input.clone());
             let t = Instant::now();
-            // The same core call, then the JSON text the guest hands back through WIT,
-            // written by the same core function.
-            let (result, text) = rt
+            // The same core call, then the scrubbed JSON text the guest hands back
+            // through WIT, written by the same core function.
+            let result = rt
                 .block_on(rt.spawn_blocking(move || {
-                    let mut r = fetch_event::fetch_event(env2.as_ref(), &conn2, &input2);
-                    let text = (
-                        to_text(std::mem::take(&mut r.raw_data)),
-                        to_text(std::mem::take(&mut r.key_fields)),
-                        to_text(std::mem::take(&mut r.context_data)),
-                        std::mem::take(&mut r.events)
-                            .into_iter()
-                            .map(to_text)
-                            .collect::<Vec<_>>(),
-                    );
-                    (r, text)
+                    fetch_event::fetch_event(env2.as_ref(), &conn2, &input2).into_wire()
                 }))
                 .unwrap();
             let elapsed = t.elapsed();
             assert_eq!(result.status, Status::Successful, "{:?}", result.errors);
             requests.1 = f.sim.requests().len();
-            events.1 = text.3.len();
+            events.1 = result.events.len();
             if i > 0 {
                 native.push(elapsed);
             }

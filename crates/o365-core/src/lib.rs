@@ -21,10 +21,12 @@ pub mod manifest;
 pub mod message_lookup;
 pub mod model;
 pub mod permissions;
+mod redaction;
 pub mod retry;
 pub mod time;
 pub mod user_list;
 pub mod validate;
+pub mod wire;
 
 #[cfg(test)]
 pub(crate) mod testing;

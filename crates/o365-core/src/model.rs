@@ -2,6 +2,8 @@
 
 use serde_json::{Value, json};
 
+use crate::redaction::Scrubber;
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Environment {
     CommercialGcc,
@@ -145,6 +147,18 @@ pub struct CommandResult {
     pub errors: Vec<CommandError>,
     pub events: Vec<Value>,
     pub files: Vec<StoredFile>,
+    /// Secrets the JSON parts are scrubbed of when written ([`CommandResult::into_wire`]).
+    pub(crate) scrub_on_write: Secrets,
+}
+
+/// Secrets kept for later; never shown, not even by `{:?}`.
+#[derive(Clone, Default, PartialEq)]
+pub(crate) struct Secrets(pub(crate) Vec<String>);
+
+impl std::fmt::Debug for Secrets {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "Secrets({} held)", self.0.len())
+    }
 }
 
 impl CommandResult {
@@ -157,6 +171,7 @@ impl CommandResult {
             errors: Vec::new(),
             events: Vec::new(),
             files: Vec::new(),
+            scrub_on_write: Secrets::default(),
         }
     }
 
@@ -175,61 +190,26 @@ impl CommandResult {
         r
     }
 
-    /// Replaces every occurrence of the given secrets in the result's text: each string
-    /// and key of the JSON parts is searched in place (a fetch result holds megabytes;
-    /// nothing is copied unless a secret is found).
+    /// Replaces every occurrence of the given secrets in the result: in the
+    /// errors at once, in each string and key of the JSON parts in place.
     pub fn redact(&mut self, secrets: &[String]) {
         let scrubber = Scrubber::new(secrets);
-        if scrubber.0.is_empty() {
+        if scrubber.is_empty() {
             return;
         }
         scrubber.json(&mut self.raw_data);
         scrubber.json(&mut self.key_fields);
         scrubber.json(&mut self.context_data);
         self.events.iter_mut().for_each(|e| scrubber.json(e));
-        for e in &mut self.errors {
-            scrubber.text(&mut e.message);
-            scrubber.text(&mut e.failure_indicator);
-        }
-    }
-}
-
-/// Redaction of a result's JSON, in place.
-struct Scrubber(secret_scan::Secrets);
-
-impl Scrubber {
-    fn new(secrets: &[String]) -> Self {
-        Scrubber(secret_scan::Secrets::new(secrets.iter().cloned()))
+        scrubber.errors(&mut self.errors);
     }
 
-    fn found(&self, s: &str) -> bool {
-        self.0.found_in(s)
-    }
-
-    fn text(&self, s: &mut String) {
-        if let Some(clean) = self.0.redacted(s) {
-            *s = clean;
-        }
-    }
-
-    fn json(&self, v: &mut Value) {
-        match v {
-            Value::String(s) => self.text(s),
-            Value::Array(items) => items.iter_mut().for_each(|i| self.json(i)),
-            Value::Object(map) => {
-                if map.keys().any(|k| self.found(k)) {
-                    *map = std::mem::take(map)
-                        .into_iter()
-                        .map(|(mut k, v)| {
-                            self.text(&mut k);
-                            (k, v)
-                        })
-                        .collect();
-                }
-                map.values_mut().for_each(|v| self.json(v));
-            }
-            _ => {}
-        }
+    /// Like [`CommandResult::redact`], but the JSON parts are scrubbed when written
+    /// as text ([`CommandResult::into_wire`]): one search of the text instead of a
+    /// walk over a fetch's hundreds of thousands of values.
+    pub fn redact_on_write(&mut self, secrets: Vec<String>) {
+        Scrubber::new(&secrets).errors(&mut self.errors);
+        self.scrub_on_write.0.extend(secrets);
     }
 }
 

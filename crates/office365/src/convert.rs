@@ -7,7 +7,6 @@ use o365_core::commands::send_mail::ReplyMode as CoreReplyMode;
 use o365_core::commands::setup_auto_reply::AutoReplyStatus as CoreStatus;
 use o365_core::compose::files::FileSource as CoreFileSource;
 use o365_core::error::Error;
-use o365_core::json_text::to_text;
 use o365_core::manifest as core_manifest;
 use o365_core::model as core;
 
@@ -53,30 +52,22 @@ pub fn connection(c: Connection) -> core::Connection {
     }
 }
 
-/// Each JSON value is dropped as soon as it is text, so a large fetch does
-/// not hold its data twice in guest memory.
+/// The core's wire result (JSON parts as scrubbed text) in WIT types.
 pub fn result(r: core::CommandResult) -> CommandResult {
-    let core::CommandResult {
-        status,
-        raw_data,
-        key_fields,
-        context_data,
-        errors,
-        events,
-        files,
-    } = r;
+    let w = r.into_wire();
     CommandResult {
-        status: match status {
+        status: match w.status {
             core::Status::Successful => Status::Successful,
             core::Status::PartiallySuccessful => Status::PartiallySuccessful,
             core::Status::Failed => Status::Failed,
         },
-        raw_data: to_text(raw_data),
-        key_fields: to_text(key_fields),
-        context_data: to_text(context_data),
-        errors: errors.into_iter().map(command_error).collect(),
-        events: events.into_iter().map(to_text).collect(),
-        files: files
+        raw_data: w.raw_data,
+        key_fields: w.key_fields,
+        context_data: w.context_data,
+        errors: w.errors.into_iter().map(command_error).collect(),
+        events: w.events,
+        files: w
+            .files
             .into_iter()
             .map(|f| StoredFile {
                 file_id: f.file_id,

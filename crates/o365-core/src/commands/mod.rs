@@ -84,6 +84,6 @@ pub fn execute<P>(
     let mut result = run(&graph, plan).unwrap_or_else(|e| failed(label, &e));
     let mut secrets = conn.secrets();
     secrets.extend(graph.tokens().seen_tokens());
-    result.redact(&secrets);
+    result.redact_on_write(secrets);
     result
 }
