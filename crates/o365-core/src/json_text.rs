@@ -7,37 +7,37 @@
 
 use serde_json::Value;
 
-/// A byte sink in 1 MiB chunks: growing it never copies, and its chunks fit in the
-/// holes the freed parts of the value leave.
+/// A text sink in 1 MiB chunks: growing it never copies, and its chunks fit in the
+/// holes the freed parts of the value leave. It takes `str`, so the result needs
+/// no UTF-8 check.
 #[derive(Default)]
 struct Chunks {
-    chunks: Vec<Vec<u8>>,
+    chunks: Vec<String>,
     len: usize,
 }
 
 const CHUNK: usize = 1 << 20;
 
 impl Chunks {
-    fn put(&mut self, bytes: &[u8]) {
+    #[inline]
+    fn put(&mut self, text: &str) {
         match self.chunks.last_mut() {
-            Some(last) if last.capacity() - last.len() >= bytes.len() => {
-                last.extend_from_slice(bytes)
-            }
+            Some(last) if last.capacity() - last.len() >= text.len() => last.push_str(text),
             _ => {
-                let mut chunk = Vec::with_capacity(CHUNK.max(bytes.len()));
-                chunk.extend_from_slice(bytes);
+                let mut chunk = String::with_capacity(CHUNK.max(text.len()));
+                chunk.push_str(text);
                 self.chunks.push(chunk);
             }
         }
-        self.len += bytes.len();
+        self.len += text.len();
     }
 
     fn into_string(self) -> String {
-        let mut out = Vec::with_capacity(self.len);
+        let mut out = String::with_capacity(self.len);
         for chunk in self.chunks {
-            out.extend_from_slice(&chunk);
+            out.push_str(&chunk);
         }
-        String::from_utf8(out).expect("only UTF-8 is written")
+        out
     }
 }
 
@@ -50,70 +50,60 @@ pub fn to_text(v: Value) -> String {
 
 fn write_value(v: Value, out: &mut Chunks) {
     match v {
-        Value::Null => out.put(b"null"),
-        Value::Bool(b) => out.put(if b { b"true" } else { b"false" }),
-        Value::Number(n) => out.put(n.to_string().as_bytes()),
+        Value::Null => out.put("null"),
+        Value::Bool(b) => out.put(if b { "true" } else { "false" }),
+        Value::Number(n) => out.put(&n.to_string()),
         Value::String(s) => write_str(&s, out),
         Value::Array(items) => {
-            out.put(b"[");
+            out.put("[");
             for (i, item) in items.into_iter().enumerate() {
                 if i > 0 {
-                    out.put(b",");
+                    out.put(",");
                 }
                 write_value(item, out);
             }
-            out.put(b"]");
+            out.put("]");
         }
         Value::Object(map) => {
-            out.put(b"{");
+            out.put("{");
             for (i, (k, v)) in map.into_iter().enumerate() {
                 if i > 0 {
-                    out.put(b",");
+                    out.put(",");
                 }
                 write_str(&k, out);
-                out.put(b":");
+                out.put(":");
                 write_value(v, out);
             }
-            out.put(b"}");
+            out.put("}");
         }
     }
 }
 
 fn write_str(s: &str, out: &mut Chunks) {
     let bytes = s.as_bytes();
-    out.put(b"\"");
+    out.put("\"");
     let mut start = 0;
+    // Escaped bytes are ASCII, so the cuts fall between characters.
     while let Some(at) = next_escape(&bytes[start..]).map(|i| start + i) {
-        out.put(&bytes[start..at]);
+        out.put(&s[start..at]);
         write_escape(bytes[at], out);
         start = at + 1;
     }
-    out.put(&bytes[start..]);
-    out.put(b"\"");
+    out.put(&s[start..]);
+    out.put("\"");
 }
 
 /// Writes the escape sequence of a byte JSON strings cannot hold as it is.
 fn write_escape(b: u8, out: &mut Chunks) {
-    let short: &[u8] = match b {
-        b'"' => b"\\\"",
-        b'\\' => b"\\\\",
-        b'\n' => b"\\n",
-        b'\r' => b"\\r",
-        b'\t' => b"\\t",
-        0x08 => b"\\b",
-        0x0c => b"\\f",
-        _ => {
-            const HEX: &[u8; 16] = b"0123456789abcdef";
-            out.put(&[
-                b'\\',
-                b'u',
-                b'0',
-                b'0',
-                HEX[usize::from(b >> 4)],
-                HEX[usize::from(b & 0xf)],
-            ]);
-            return;
-        }
+    let short = match b {
+        b'"' => "\\\"",
+        b'\\' => "\\\\",
+        b'\n' => "\\n",
+        b'\r' => "\\r",
+        b'\t' => "\\t",
+        0x08 => "\\b",
+        0x0c => "\\f",
+        _ => return out.put(&format!("\\u{b:04x}")),
     };
     out.put(short);
 }

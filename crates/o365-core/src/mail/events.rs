@@ -132,24 +132,40 @@ const EXTRA_FIELDS: &[(&str, &str)] = &[
     ("Sender IP", ".authentication.senderIp"),
 ];
 
-/// Every field with its path, parsed once.
-fn mappings() -> &'static [(&'static str, jsonpath::Path)] {
-    static PARSED: OnceLock<Vec<(&str, jsonpath::Path)>> = OnceLock::new();
+struct Mappings {
+    /// Every field with its path, parsed.
+    fields: Vec<(&'static str, jsonpath::Path)>,
+    /// The names paths descend to from the message (`..name`), to find in one walk.
+    descents: Vec<String>,
+}
+
+fn mappings() -> &'static Mappings {
+    static PARSED: OnceLock<Mappings> = OnceLock::new();
     PARSED.get_or_init(|| {
-        FIELD_MAPPINGS
+        let fields: Vec<_> = FIELD_MAPPINGS
             .iter()
             .chain(EXTRA_FIELDS)
             .map(|(field, path)| (*field, jsonpath::Path::parse(path)))
-            .collect()
+            .collect();
+        let mut descents: Vec<String> = Vec::new();
+        for (_, path) in &fields {
+            if let Some(name) = path.root_descent()
+                && !descents.iter().any(|d| d == name)
+            {
+                descents.push(name.to_string());
+            }
+        }
+        Mappings { fields, descents }
     })
 }
 
 /// The event of one (enriched) message.
 pub fn event(message: &Value) -> Value {
+    let mappings = mappings();
     let mut event = Map::new();
     event.insert("Event Type".into(), json!(EVENT_TYPE));
-    let mut memo = jsonpath::Memo::default();
-    for (field, path) in mappings() {
+    let mut memo = jsonpath::Memo::walk(message, &mappings.descents);
+    for (field, path) in &mappings.fields {
         event.insert((*field).into(), path.select(message, &mut memo));
     }
     Value::Object(event)

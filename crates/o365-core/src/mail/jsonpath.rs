@@ -92,6 +92,15 @@ pub struct Memo<'a> {
 }
 
 impl<'a> Memo<'a> {
+    /// The descents from `root` for every name in `names`, in one walk.
+    pub fn walk(root: &'a Value, names: &[String]) -> Memo<'a> {
+        let mut found = vec![Vec::new(); names.len()];
+        descendants_of_any(root, names, &mut found);
+        Memo {
+            descents: names.iter().cloned().zip(found).collect(),
+        }
+    }
+
     fn descendants(&mut self, root: &'a Value, name: &str) -> &[&'a Value] {
         let at = match self.descents.iter().position(|(n, _)| n == name) {
             Some(at) => at,
@@ -106,9 +115,32 @@ impl<'a> Memo<'a> {
     }
 }
 
+fn descendants_of_any<'a>(v: &'a Value, names: &[String], out: &mut [Vec<&'a Value>]) {
+    match v {
+        Value::Object(map) => {
+            for (k, child) in map {
+                if let Some(i) = names.iter().position(|n| n == k) {
+                    out[i].push(child);
+                }
+                descendants_of_any(child, names, out);
+            }
+        }
+        Value::Array(items) => items.iter().for_each(|i| descendants_of_any(i, names, out)),
+        _ => {}
+    }
+}
+
 impl Path {
     pub fn parse(path: &str) -> Path {
         Path { steps: parse(path) }
+    }
+
+    /// The name of a path that starts with a recursive descent (`..name`).
+    pub fn root_descent(&self) -> Option<&str> {
+        match self.steps.first() {
+            Some(Step::Descendant(name)) => Some(name),
+            _ => None,
+        }
     }
 
     /// Evaluates the path on `root`. A path with no wildcard, filter, recursive
