@@ -51,8 +51,8 @@ fn has_url_credential(s: &str) -> bool {
     let bytes = s.as_bytes();
     URL_CREDENTIALS.iter().any(|key| {
         let name = key.trim_end_matches('=').as_bytes();
-        s.match_indices('=')
-            .any(|(i, _)| i >= name.len() && bytes[i - name.len()..i].eq_ignore_ascii_case(name))
+        memchr::memchr_iter(b'=', bytes)
+            .any(|i| i >= name.len() && bytes[i - name.len()..i].eq_ignore_ascii_case(name))
     })
 }
 
