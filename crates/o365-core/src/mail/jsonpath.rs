@@ -116,16 +116,23 @@ impl<'a> Memo<'a> {
 }
 
 fn descendants_of_any<'a>(v: &'a Value, names: &[String], out: &mut [Vec<&'a Value>]) {
+    // Only containers are visited: most values of a message are strings.
+    let container = |v: &&Value| matches!(v, Value::Object(_) | Value::Array(_));
     match v {
         Value::Object(map) => {
             for (k, child) in map {
                 if let Some(i) = names.iter().position(|n| n == k) {
                     out[i].push(child);
                 }
-                descendants_of_any(child, names, out);
+                if container(&child) {
+                    descendants_of_any(child, names, out);
+                }
             }
         }
-        Value::Array(items) => items.iter().for_each(|i| descendants_of_any(i, names, out)),
+        Value::Array(items) => items
+            .iter()
+            .filter(container)
+            .for_each(|i| descendants_of_any(i, names, out)),
         _ => {}
     }
 }
