@@ -104,3 +104,41 @@ async fn secrets_tokens_and_codes_appear_nowhere() {
     // 2 + 2 (token and probe each), 1 create (cached token), 1 refused token, 1 redemption.
     assert_eq!(f.http_log().len(), 7, "the log has every exchange");
 }
+
+/// A phished secret pasted into a mail: the fetched result carries the mail with the
+/// secret replaced, and stays valid JSON (the result is scrubbed as text).
+#[tokio::test]
+async fn a_secret_quoted_in_fetched_mail_is_redacted() {
+    let f = Fixture::new().await;
+    let app = f.demo("demo-app");
+    let secret = app["client-secret"].as_str().unwrap().to_string();
+    let user = "alex.wilber@contoso.example";
+    f.sim
+        .insert_message(
+            user,
+            "inbox",
+            json!({"subject": format!("our key is {secret}"), "receivedDateTime": "2025-06-01T10:00:00Z",
+                   "body": {"contentType": "text", "content": format!("\"{secret}\"\r\nregards")}}),
+        )
+        .unwrap();
+    let out = f
+        .run_text(
+            &app,
+            "fetch-event",
+            json!({"Email Address": user, "Mail Folders": ["inbox"], "Start Time": "2025-06-01 00:00", "End Time": "2025-06-02 00:00"}),
+        )
+        .await;
+    assert!(
+        !out.result.contains(&secret),
+        "the secret left in the result"
+    );
+    let out = out.parse();
+    assert_eq!(out.status(), "successful", "{:#}", out.result["errors"]);
+    let events = out.result["events"].as_array().unwrap();
+    assert_eq!(events.len(), 1);
+    assert_eq!(events[0]["Email subject"], "our key is [REDACTED]");
+    assert_eq!(
+        out.result["raw-data"]["value"][0]["body"]["content"],
+        "\"[REDACTED]\"\r\nregards"
+    );
+}
