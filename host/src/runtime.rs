@@ -368,7 +368,7 @@ impl Runtime {
         let started = Instant::now();
         let call = self.call(&mut store, interface, function, build_params);
         let result = match tokio::time::timeout(self.config.wall_timeout, call).await {
-            Ok(Ok(Ok(val))) => values::to_json(&val),
+            Ok(Ok(Ok(val))) => values::to_json(val),
             Ok(Ok(Err(input))) => failed_result(
                 &format!("{label} failed."),
                 400,
@@ -416,7 +416,7 @@ impl Runtime {
                 let val = self
                     .call(&mut store, None, "describe", |_| Ok(Vec::new()))
                     .await??;
-                Ok::<Value, anyhow::Error>(values::to_json(&val))
+                Ok::<Value, anyhow::Error>(values::to_json(val))
             })
             .await
             .cloned()

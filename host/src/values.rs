@@ -220,7 +220,8 @@ pub fn to_val(
 }
 
 /// Any component value as JSON: records as objects with their kebab-case names.
-pub fn to_json(val: &Val) -> Value {
+pub fn to_json(val: Val) -> Value {
+    let boxed = |v: Option<Box<Val>>| v.map(|v| to_json(*v));
     match val {
         Val::Bool(b) => json!(b),
         Val::S8(n) => json!(n),
@@ -234,30 +235,31 @@ pub fn to_json(val: &Val) -> Value {
         Val::Float32(n) => json!(n),
         Val::Float64(n) => json!(n),
         Val::Char(c) => json!(c.to_string()),
-        Val::String(s) => json!(s),
+        // Moved, not copied: a fetch's result strings are megabytes.
+        Val::String(s) => Value::String(s),
         Val::List(items) | Val::Tuple(items) | Val::FixedLengthList(items) => {
-            Value::Array(items.iter().map(to_json).collect())
+            Value::Array(items.into_iter().map(to_json).collect())
         }
         Val::Record(fields) => Value::Object(
             fields
-                .iter()
-                .map(|(k, v)| (k.clone(), to_json(v)))
+                .into_iter()
+                .map(|(k, v)| (k, to_json(v)))
                 .collect::<Map<_, _>>(),
         ),
-        Val::Variant(name, payload) => match payload {
-            Some(p) => json!({ name: to_json(p) }),
+        Val::Variant(name, payload) => match boxed(payload) {
+            Some(p) => json!({ name: p }),
             None => json!(name),
         },
         Val::Enum(name) => json!(name),
-        Val::Option(o) => o.as_deref().map(to_json).unwrap_or(Value::Null),
+        Val::Option(o) => boxed(o).unwrap_or(Value::Null),
         Val::Result(r) => match r {
-            Ok(v) => json!({"ok": v.as_deref().map(to_json)}),
-            Err(e) => json!({"err": e.as_deref().map(to_json)}),
+            Ok(v) => json!({"ok": boxed(v)}),
+            Err(e) => json!({"err": boxed(e)}),
         },
         Val::Flags(names) => json!(names),
         Val::Map(pairs) => Value::Array(
             pairs
-                .iter()
+                .into_iter()
                 .map(|(k, v)| json!([to_json(k), to_json(v)]))
                 .collect(),
         ),
