@@ -64,7 +64,9 @@ pub fn failed(label: &str, error: &Error) -> CommandResult {
 }
 
 /// Validates the connection, parses the input, runs the plan; every error becomes a
-/// failed result, and no secret or token leaves in the result.
+/// failed result. No secret or token leaves in the result: the errors are scrubbed
+/// here, the JSON parts when written ([`CommandResult::into_wire`], the only way a
+/// result leaves the core).
 pub fn execute<P>(
     env: &dyn Env,
     conn: &Connection,
