@@ -54,19 +54,9 @@ fn parse(path: &str) -> Vec<Step> {
     steps
 }
 
+/// Every value under a key named `name`, at any depth below `v`.
 fn descendants<'a>(v: &'a Value, name: &str, out: &mut Vec<&'a Value>) {
-    match v {
-        Value::Object(map) => {
-            for (k, child) in map {
-                if k == name {
-                    out.push(child);
-                }
-                descendants(child, name, out);
-            }
-        }
-        Value::Array(items) => items.iter().for_each(|i| descendants(i, name, out)),
-        _ => {}
-    }
+    descendants_of_any(v, &[name], std::slice::from_mut(out));
 }
 
 fn filter_matches(v: &Value, alternatives: &[(String, String)]) -> bool {
@@ -115,13 +105,14 @@ impl<'a> Memo<'a> {
     }
 }
 
-fn descendants_of_any<'a>(v: &'a Value, names: &[String], out: &mut [Vec<&'a Value>]) {
+/// For each of `names`, every value under a key of that name at any depth below `v`.
+fn descendants_of_any<'a, N: AsRef<str>>(v: &'a Value, names: &[N], out: &mut [Vec<&'a Value>]) {
     // Only containers are visited: most values of a message are strings.
     let container = |v: &&Value| matches!(v, Value::Object(_) | Value::Array(_));
     match v {
         Value::Object(map) => {
             for (k, child) in map {
-                if let Some(i) = names.iter().position(|n| n == k) {
+                if let Some(i) = names.iter().position(|n| n.as_ref() == k) {
                     out[i].push(child);
                 }
                 if container(&child) {
