@@ -98,10 +98,6 @@ impl Redactor {
         self.json_owned(v.clone())
     }
 
-    fn may_contain_secret(&self, s: &str) -> bool {
-        self.secrets.found_in(s)
-    }
-
     /// [`Redactor::json`] in place: a large result is searched, not copied.
     pub fn json_owned(&self, mut v: Value) -> Value {
         self.scrub(&mut v);
@@ -111,7 +107,7 @@ impl Redactor {
     fn scrub(&self, v: &mut Value) {
         match v {
             Value::String(s) if looks_like_jwt(s) => *s = MARK.into(),
-            Value::String(s) if self.may_contain_secret(s) || has_url_credential(s) => {
+            Value::String(s) if self.secrets.found_in(s) || has_url_credential(s) => {
                 *s = self.text(s)
             }
             Value::Array(items) => items.iter_mut().for_each(|i| self.scrub(i)),

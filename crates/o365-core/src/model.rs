@@ -148,17 +148,8 @@ pub struct CommandResult {
     pub events: Vec<Value>,
     pub files: Vec<StoredFile>,
     /// Secrets the JSON parts are scrubbed of when written ([`CommandResult::into_wire`]).
-    pub(crate) scrub_on_write: Secrets,
-}
-
-/// Secrets kept for later; never shown, not even by `{:?}`.
-#[derive(Clone, Default, PartialEq)]
-pub(crate) struct Secrets(pub(crate) Vec<String>);
-
-impl std::fmt::Debug for Secrets {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "Secrets({} held)", self.0.len())
-    }
+    /// Never shown, not even by `{:?}`.
+    pub(crate) scrub_on_write: secret_scan::Secrets,
 }
 
 impl CommandResult {
@@ -171,7 +162,7 @@ impl CommandResult {
             errors: Vec::new(),
             events: Vec::new(),
             files: Vec::new(),
-            scrub_on_write: Secrets::default(),
+            scrub_on_write: secret_scan::Secrets::default(),
         }
     }
 
@@ -209,7 +200,7 @@ impl CommandResult {
     /// walk over a fetch's hundreds of thousands of values.
     pub fn redact_on_write(&mut self, secrets: Vec<String>) {
         Scrubber::new(&secrets).errors(&mut self.errors);
-        self.scrub_on_write.0.extend(secrets);
+        secrets.into_iter().for_each(|s| self.scrub_on_write.add(s));
     }
 }
 

@@ -55,18 +55,22 @@ impl Scrubber {
 /// What finds a secret in JSON text: each secret as it is, and as JSON writes it
 /// when it holds a byte JSON escapes.
 pub(crate) struct TextScrubber {
-    secrets: Vec<String>,
+    secrets: Secrets,
     needles: Secrets,
 }
 
 impl TextScrubber {
-    pub(crate) fn new(secrets: Vec<String>) -> Self {
-        let escaped = secrets.iter().filter_map(|s| {
-            let quoted = json_text::to_text(Value::String(s.clone()));
-            let inner = &quoted[1..quoted.len() - 1];
-            (inner != s).then(|| inner.to_string())
-        });
-        let needles = Secrets::new(secrets.iter().cloned().chain(escaped.collect::<Vec<_>>()));
+    pub(crate) fn new(secrets: Secrets) -> Self {
+        let escaped: Vec<String> = secrets
+            .texts()
+            .filter_map(|s| {
+                let quoted = json_text::to_text(Value::String(s.to_string()));
+                let inner = &quoted[1..quoted.len() - 1];
+                (inner != s).then(|| inner.to_string())
+            })
+            .collect();
+        let mut needles = secrets.clone();
+        escaped.into_iter().for_each(|e| needles.add(e));
         TextScrubber { secrets, needles }
     }
 
@@ -78,7 +82,7 @@ impl TextScrubber {
             return text;
         }
         let mut value: Value = serde_json::from_str(&text).expect("json_text writes JSON");
-        Scrubber::new(&self.secrets).json(&mut value);
+        Scrubber(self.secrets.clone()).json(&mut value);
         json_text::to_text(value)
     }
 }
@@ -94,7 +98,7 @@ mod tests {
         let v = json!({"a": "has s3cr3t~x", "q\"uo\\te": ["q\"uo\\te!"], "n": 1});
         let mut expected = v.clone();
         Scrubber::new(&secrets).json(&mut expected);
-        let scrubber = TextScrubber::new(secrets);
+        let scrubber = TextScrubber::new(Secrets::new(secrets));
         let text = scrubber.scrub(json_text::to_text(v));
         assert_eq!(serde_json::from_str::<Value>(&text).unwrap(), expected);
         assert!(!text.contains("s3cr3t") && !text.contains("uo\\\\te"));

@@ -31,7 +31,7 @@ impl CommandResult {
             files,
             scrub_on_write,
         } = self;
-        let scrubber = TextScrubber::new(scrub_on_write.0);
+        let scrubber = TextScrubber::new(scrub_on_write);
         let text = |v| scrubber.scrub(to_text(v));
         WireResult {
             status,

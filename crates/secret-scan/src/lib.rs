@@ -65,6 +65,12 @@ impl Clone for Secrets {
     }
 }
 
+impl PartialEq for Secrets {
+    fn eq(&self, other: &Self) -> bool {
+        self.texts().eq(other.texts())
+    }
+}
+
 impl std::fmt::Debug for Secrets {
     // Never the secrets themselves.
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -91,6 +97,11 @@ impl Secrets {
 
     pub fn is_empty(&self) -> bool {
         self.secrets.is_empty()
+    }
+
+    /// The secrets held, longest first.
+    pub fn texts(&self) -> impl Iterator<Item = &str> {
+        self.secrets.iter().map(|s| s.text.as_str())
     }
 
     /// Whether `text` holds any of the secrets.
