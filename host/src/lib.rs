@@ -11,6 +11,7 @@ pub mod engine;
 pub mod file_store;
 pub mod http_hook;
 pub mod http_log;
+pub mod lanes;
 pub mod limits;
 pub mod paths;
 pub mod private_file;

@@ -14,6 +14,7 @@ use crate::bindings::{file_store, log, reply_tracking, token_cache};
 use crate::cpu::CpuMeter;
 use crate::file_store::FileStore;
 use crate::http_hook::Outbound;
+use crate::lanes::LaneSeat;
 use crate::redact::Redactor;
 use crate::token_cache::{CachedToken, TokenCache};
 
@@ -126,9 +127,15 @@ pub struct StoreState {
     pub memory: MemoryLimiter,
     /// CPU time of the invocation, host calls included.
     pub cpu: Arc<CpuMeter>,
+    /// Its seat in the heavy lanes, once it has used its light CPU time.
+    pub lane: Arc<LaneSeat>,
     pub tokens: Arc<TokenCache>,
     /// This Store's id as a token-cache lease holder.
     pub holder: u64,
+    /// What one connection may keep in the token cache (`Limits::token_cache_entries`,
+    /// `Limits::token_bytes`).
+    pub token_entries: usize,
+    pub token_bytes: usize,
     /// Prefix that keeps one connection's cache keys apart from another's, whatever
     /// key the guest asks for.
     pub token_namespace: String,
@@ -241,8 +248,14 @@ impl WasiHttpView for StoreState {
     }
 }
 
+/// The longest token-cache key a guest may use (its own keys are about 120 bytes).
+const MAX_TOKEN_KEY: usize = 512;
+
 impl token_cache::Host for StoreState {
     async fn get(&mut self, key: String) -> Option<token_cache::CachedToken> {
+        if key.len() > MAX_TOKEN_KEY {
+            return None;
+        }
         let now = std::time::SystemTime::now()
             .duration_since(std::time::UNIX_EPOCH)
             .map_or(0, |d| d.as_secs());
@@ -260,6 +273,9 @@ impl token_cache::Host for StoreState {
     }
 
     fn put(&mut self, key: String, token: token_cache::CachedToken) {
+        if !self.may_keep(&key, &token.access_token) {
+            return;
+        }
         self.redactor.add(&token.access_token);
         self.wrote(self.key(&key));
         self.tokens.put(
@@ -276,12 +292,18 @@ impl token_cache::Host for StoreState {
     }
 
     fn get_refresh_token(&mut self, key: String) -> Option<String> {
+        if key.len() > MAX_TOKEN_KEY {
+            return None;
+        }
         let token = self.tokens.get_refresh_token(&self.key(&key))?;
         self.redactor.add(&token);
         Some(token)
     }
 
     fn put_refresh_token(&mut self, key: String, refresh_token: String) {
+        if !self.may_keep(&key, &refresh_token) {
+            return;
+        }
         self.redactor.add(&refresh_token);
         self.wrote(self.key(&key));
         self.tokens
@@ -355,6 +377,42 @@ impl log::Host for StoreState {
 }
 
 impl StoreState {
+    /// Whether the token cache keeps this put: a bounded key and token, and room in the
+    /// connection's share of the cache. A put refused is logged, never kept.
+    fn may_keep(&mut self, key: &str, token: &str) -> bool {
+        let refusal = if key.len() > MAX_TOKEN_KEY {
+            Some(format!(
+                "a key of {} bytes (at most {MAX_TOKEN_KEY})",
+                key.len()
+            ))
+        } else if token.len() > self.token_bytes {
+            Some(format!(
+                "a token of {} bytes (at most {})",
+                token.len(),
+                self.token_bytes
+            ))
+        } else if !self.tokens.has_key(&self.key(key))
+            && self.tokens.entries_in(&self.token_namespace) >= self.token_entries
+        {
+            Some(format!(
+                "a new key past the connection's {} entries",
+                self.token_entries
+            ))
+        } else {
+            None
+        };
+        match refusal {
+            Some(why) => {
+                if self.log.has_room() {
+                    self.log
+                        .push("warn", format!("token cache: not kept: {why}"));
+                }
+                false
+            }
+            None => true,
+        }
+    }
+
     fn wrote(&self, key: String) {
         let mut keys = self
             .written_token_keys

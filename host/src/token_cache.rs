@@ -171,6 +171,26 @@ impl TokenCache {
         lock(&self.entries).refresh.values().cloned().collect()
     }
 
+    /// How many keys (access or refresh) one connection holds, and whether `key` is one.
+    pub fn entries_in(&self, namespace: &str) -> usize {
+        let prefix = format!("{namespace}|");
+        let entries = lock(&self.entries);
+        let mut keys: Vec<&String> = entries
+            .access
+            .keys()
+            .chain(entries.refresh.keys())
+            .filter(|k| k.starts_with(&prefix))
+            .collect();
+        keys.sort();
+        keys.dedup();
+        keys.len()
+    }
+
+    pub fn has_key(&self, key: &str) -> bool {
+        let entries = lock(&self.entries);
+        entries.access.contains_key(key) || entries.refresh.contains_key(key)
+    }
+
     /// The refresh tokens of one connection (keys `{namespace}|...`), for its redactor.
     pub fn refresh_tokens_in(&self, namespace: &str) -> Vec<String> {
         let prefix = format!("{namespace}|");
