@@ -116,6 +116,14 @@ async fn serve(sim: Arc<Sim>, req: Request<Incoming>) -> Result<Resp, io::Error>
                 "graph-sim fault: response lost after the request was carried out",
             ));
         }
+        Some(FaultKind::Respond {
+            status,
+            headers,
+            body,
+        }) => raw_response(status, &headers, body),
+        Some(FaultKind::Rewrite(change)) => rewrite(dispatch(&sim, &meta, &raw), change).await,
+        Some(FaultKind::CutBody) => cut_body(dispatch(&sim, &meta, &raw)).await,
+        Some(FaultKind::HugeBody(size)) => huge_body(size),
         Some(FaultKind::ConnectionReset) => {
             lock(&sim.log).complete(seq, 0);
             return Err(io::Error::new(
@@ -208,4 +216,60 @@ async fn truncate(resp: Resp) -> Resp {
         http::HeaderValue::from_static("application/json"),
     );
     Resp::from_parts(parts, Full::new(cut))
+}
+
+/// Any status, headers and body: what a hostile server sends.
+fn raw_response(status: u16, headers: &[(String, String)], body: Vec<u8>) -> Resp {
+    let mut resp = Resp::new(Full::new(Bytes::from(body)));
+    *resp.status_mut() = StatusCode::from_u16(status).unwrap_or(StatusCode::OK);
+    for (name, value) in headers {
+        if let (Ok(n), Ok(v)) = (
+            http::HeaderName::from_bytes(name.as_bytes()),
+            http::HeaderValue::from_str(value),
+        ) {
+            resp.headers_mut().append(n, v);
+        }
+    }
+    resp
+}
+
+/// The real answer with its JSON changed by `change`; a body that is not JSON
+/// is passed on as it is.
+async fn rewrite(resp: Resp, change: fn(&mut serde_json::Value)) -> Resp {
+    let (mut parts, body) = resp.into_parts();
+    let Ok(collected) = body.collect().await;
+    let bytes = collected.to_bytes();
+    let Ok(mut value) = serde_json::from_slice::<serde_json::Value>(&bytes) else {
+        return Resp::from_parts(parts, Full::new(bytes));
+    };
+    change(&mut value);
+    parts.headers.remove(http::header::CONTENT_LENGTH);
+    Resp::from_parts(parts, Full::new(Bytes::from(value.to_string())))
+}
+
+/// The real answer's head, declaring its whole length, and half its body: the
+/// connection then ends early (hyper closes it when the body falls short).
+async fn cut_body(resp: Resp) -> Resp {
+    let (mut parts, body) = resp.into_parts();
+    let Ok(collected) = body.collect().await;
+    let bytes = collected.to_bytes();
+    let full = bytes.len().max(64);
+    let half = bytes.slice(..bytes.len() / 2);
+    parts
+        .headers
+        .insert(http::header::CONTENT_LENGTH, http::HeaderValue::from(full));
+    Resp::from_parts(parts, Full::new(half))
+}
+
+/// 200 with `size` bytes of JSON-looking filler.
+fn huge_body(size: usize) -> Resp {
+    let mut body = Vec::with_capacity(size);
+    body.extend_from_slice(b"{\"value\":\"");
+    body.resize(size.saturating_sub(2).max(body.len()), b'x');
+    body.extend_from_slice(b"\"}");
+    raw_response(
+        200,
+        &[("content-type".into(), "application/json".into())],
+        body,
+    )
 }

@@ -122,3 +122,47 @@ pub fn get_eml_attachment(env: &dyn Env, conn: &Connection, input: &Input) -> Co
         |g, p| run(g, env, p, EML_LABEL, Scope::MessagesOnly),
     )
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::http::HttpResponse;
+    use crate::testing::{FakeEnv, delegated_connection, json_response};
+
+    #[test]
+    fn the_cap_holds_on_the_bytes_that_arrive_not_the_declared_size() {
+        let env = FakeEnv::new(vec![
+            json_response(200, json!({"access_token": "at", "expires_in": 3600})),
+            json_response(
+                200,
+                json!({"value": [{"@odata.type": "#microsoft.graph.fileAttachment", "id": "a1", "name": "big.bin", "contentType": "application/octet-stream", "size": -1}]}),
+            ),
+            Ok(HttpResponse {
+                status: 200,
+                headers: vec![],
+                body: vec![7; 5 * 1024 * 1024],
+            }),
+        ])
+        .with_files();
+        let input = Input {
+            email_addresses: vec![],
+            message_ids: vec!["AAMkADYAAAIBDAAAAA==".into()],
+            max_attachment_size_mb: Some(1),
+        };
+        let r = get_email_attachments(&env, &delegated_connection(), &input);
+        assert!(
+            env.files.borrow().is_empty(),
+            "nothing past the cap is stored"
+        );
+        assert_eq!(env.sent()[2].max_response_bytes, Some(1024 * 1024));
+        let entry = &r.raw_data["value"][0]["attachments"][0];
+        assert_eq!(entry["skipped"], json!(true), "{entry}");
+        assert!(
+            entry["reason"]
+                .as_str()
+                .unwrap()
+                .contains("More than the 1 MB cap"),
+            "{entry}"
+        );
+    }
+}

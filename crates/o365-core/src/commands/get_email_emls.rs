@@ -15,6 +15,9 @@ use crate::mail::pairs::{self, MESSAGE_IDS, Pair};
 use crate::model::{CommandResult, Connection, Status, StoredFile, collection};
 
 pub const LABEL: &str = "Get Email EMLs";
+/// A message's MIME read at most; counted as it arrives. Past it the item
+/// fails naming the cap (the guest holds the whole MIME in memory to hash it).
+pub const MAX_EML_BYTES: u64 = 40 * 1024 * 1024;
 
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Input {
@@ -35,11 +38,10 @@ fn get(graph: &Graph, env: &dyn Env, pair: &Pair) -> Result<Vec<(Value, StoredFi
     let ids = pair.message.resolve(graph, &pair.mailbox, MESSAGE_IDS)?;
     ids.iter()
         .map(|id| {
-            let (mime, _) = graph.get_bytes(&format!(
-                "{}/messages/{}/$value",
-                pair.mailbox.path(),
-                segment(id)
-            ))?;
+            let (mime, _) = graph.get_bytes(
+                &format!("{}/messages/{}/$value", pair.mailbox.path(), segment(id)),
+                MAX_EML_BYTES,
+            )?;
             let file = files::store(env, &file_name(&mime), "message/rfc822", &mime)?;
             let mut entry = json!({
                 "mailbox": pair.mailbox.display(),
