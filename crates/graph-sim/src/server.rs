@@ -5,7 +5,7 @@ use std::io;
 use std::sync::Arc;
 
 use bytes::Bytes;
-use http::{Request, StatusCode};
+use http::{Request, Response, StatusCode};
 use http_body_util::{BodyExt, Full, Limited};
 use hyper::body::Incoming;
 use hyper::server::conn::http1;
@@ -50,9 +50,53 @@ pub(crate) async fn run(listener: TcpListener, sim: Arc<Sim>, mut stop: watch::R
     let _ = tokio::time::timeout(std::time::Duration::from_secs(5), graceful.shutdown()).await;
 }
 
+/// A response body: whole, or (the CutBody fault) its first half and then an
+/// error, which makes hyper abort the connection mid-body.
+type Body = http_body_util::Either<Full<Bytes>, CutShort>;
+
+/// One exchange, with the CutBody fault applied last.
+async fn serve(sim: Arc<Sim>, req: Request<Incoming>) -> Result<Response<Body>, io::Error> {
+    let (resp, cut) = serve_whole(sim, req).await?;
+    if !cut {
+        return Ok(resp.map(http_body_util::Either::Left));
+    }
+    let (parts, body) = resp.into_parts();
+    let Ok(collected) = body.collect().await;
+    let bytes = collected.to_bytes();
+    let half = bytes.slice(..bytes.len() / 2);
+    Ok(Response::from_parts(
+        parts,
+        http_body_util::Either::Right(CutShort { half: Some(half) }),
+    ))
+}
+
+/// Half a body, then a reset.
+pub(crate) struct CutShort {
+    half: Option<Bytes>,
+}
+
+impl hyper::body::Body for CutShort {
+    type Data = Bytes;
+    type Error = io::Error;
+
+    fn poll_frame(
+        mut self: std::pin::Pin<&mut Self>,
+        _: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<Option<Result<hyper::body::Frame<Bytes>, io::Error>>> {
+        std::task::Poll::Ready(Some(match self.half.take() {
+            Some(half) => Ok(hyper::body::Frame::data(half)),
+            None => Err(io::Error::new(
+                io::ErrorKind::ConnectionReset,
+                "graph-sim fault: body cut short",
+            )),
+        }))
+    }
+}
+
 /// One exchange. Returning `Err` makes hyper drop the connection without
-/// writing a response, which is how ConnectionReset is simulated.
-async fn serve(sim: Arc<Sim>, req: Request<Incoming>) -> Result<Resp, io::Error> {
+/// writing a response, which is how ConnectionReset is simulated; `true`
+/// beside the response asks for its body to be cut short.
+async fn serve_whole(sim: Arc<Sim>, req: Request<Incoming>) -> Result<(Resp, bool), io::Error> {
     let (parts, body) = req.into_parts();
     let (body, too_large) = match Limited::new(body, MAX_BODY).collect().await {
         Ok(collected) => (collected.to_bytes(), false),
@@ -122,7 +166,11 @@ async fn serve(sim: Arc<Sim>, req: Request<Incoming>) -> Result<Resp, io::Error>
             body,
         }) => raw_response(status, &headers, body),
         Some(FaultKind::Rewrite(change)) => rewrite(dispatch(&sim, &meta, &raw), change).await,
-        Some(FaultKind::CutBody) => cut_body(dispatch(&sim, &meta, &raw)).await,
+        Some(FaultKind::CutBody) => {
+            let resp = dispatch(&sim, &meta, &raw);
+            lock(&sim.log).complete(seq, resp.status().as_u16());
+            return Ok((resp, true));
+        }
         Some(FaultKind::HugeBody(size)) => huge_body(size),
         Some(FaultKind::ConnectionReset) => {
             lock(&sim.log).complete(seq, 0);
@@ -133,7 +181,7 @@ async fn serve(sim: Arc<Sim>, req: Request<Incoming>) -> Result<Resp, io::Error>
         }
     };
     lock(&sim.log).complete(seq, resp.status().as_u16());
-    Ok(resp)
+    Ok((resp, false))
 }
 
 fn segments(path: &str) -> Vec<String> {
@@ -245,20 +293,6 @@ async fn rewrite(resp: Resp, change: fn(&mut serde_json::Value)) -> Resp {
     change(&mut value);
     parts.headers.remove(http::header::CONTENT_LENGTH);
     Resp::from_parts(parts, Full::new(Bytes::from(value.to_string())))
-}
-
-/// The real answer's head, declaring its whole length, and half its body: the
-/// connection then ends early (hyper closes it when the body falls short).
-async fn cut_body(resp: Resp) -> Resp {
-    let (mut parts, body) = resp.into_parts();
-    let Ok(collected) = body.collect().await;
-    let bytes = collected.to_bytes();
-    let full = bytes.len().max(64);
-    let half = bytes.slice(..bytes.len() / 2);
-    parts
-        .headers
-        .insert(http::header::CONTENT_LENGTH, http::HeaderValue::from(full));
-    Resp::from_parts(parts, Full::new(half))
 }
 
 /// 200 with `size` bytes of JSON-looking filler.

@@ -11,6 +11,19 @@
 //! - A lost response to the batch itself is never resent for work that must not repeat:
 //!   every item of that batch is then reported as "may have been carried out".
 
+// Server answers reach this module: nothing here may panic or overflow on them.
+// (Indexing is on serde_json values, whose reads never panic, and on this
+// module's own vectors by their own indices.)
+#![cfg_attr(
+    not(test),
+    deny(
+        clippy::unwrap_used,
+        clippy::expect_used,
+        clippy::panic,
+        clippy::arithmetic_side_effects
+    )
+)]
+
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use std::time::Duration;
 
@@ -351,7 +364,7 @@ impl Run<'_, '_> {
 }
 
 fn id_of(i: usize) -> String {
-    (i + 1).to_string()
+    i.saturating_add(1).to_string()
 }
 
 /// One answer inside the batch response.

@@ -1,6 +1,18 @@
 //! Graph calls for one command: token, the retry policy, one forced token refresh on a 401
 //! `InvalidAuthenticationToken`, error bodies, and `@odata.nextLink` paging.
 
+// Server answers reach this module: nothing here may panic or overflow on them.
+#![cfg_attr(
+    not(test),
+    deny(
+        clippy::indexing_slicing,
+        clippy::unwrap_used,
+        clippy::expect_used,
+        clippy::panic,
+        clippy::arithmetic_side_effects
+    )
+)]
+
 use std::cell::RefCell;
 use std::collections::{HashMap, HashSet};
 

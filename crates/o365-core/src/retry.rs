@@ -2,6 +2,18 @@
 //! `Retry-After` (seconds, possibly fractional), exponential backoff with jitter when the
 //! header is absent, and a cap on the total time spent waiting.
 
+// Server answers reach this module: nothing here may panic or overflow on them.
+#![cfg_attr(
+    not(test),
+    deny(
+        clippy::indexing_slicing,
+        clippy::unwrap_used,
+        clippy::expect_used,
+        clippy::panic,
+        clippy::arithmetic_side_effects
+    )
+)]
+
 use std::time::Duration;
 
 use crate::env::{Env, LogLevel};
@@ -120,7 +132,7 @@ fn check_headers(request: &HttpRequest) -> Result<(), Error> {
 /// A byte count for messages: "48 MiB", "1 MiB", "512 bytes".
 pub fn bytes_text(bytes: u64) -> String {
     const MIB: u64 = 1024 * 1024;
-    if bytes >= MIB && bytes % MIB == 0 {
+    if bytes >= MIB && bytes.is_multiple_of(MIB) {
         format!("{} MiB", bytes / MIB)
     } else {
         format!("{bytes} bytes")
@@ -164,7 +176,7 @@ impl RetryPolicy {
             .base_backoff
             .saturating_mul(1u32 << retry.min(16))
             .min(self.max_backoff);
-        let half = exp / 2;
+        let half = exp.checked_div(2).unwrap_or_default();
         half.saturating_add(half.mul_f64(f64::from(random) / 255.0))
     }
 
@@ -197,6 +209,12 @@ impl RetryPolicy {
                 bounded.timeout = Some(request.timeout.map_or(left, |t| t.min(left)));
             }
             let wait = match env.send(&bounded) {
+                Ok(response) if !(200..=599).contains(&response.status) => {
+                    return Err(Error::Protocol(format!(
+                        "{host} answered with status {}, which no final HTTP answer has; not retried.",
+                        response.status
+                    )));
+                }
                 Ok(response) if !is_retryable_status(response.status) => return Ok(response),
                 Ok(response) => {
                     // A 504 may hide a request that was processed.
@@ -561,5 +579,15 @@ mod tests {
         let progress = env.progress.borrow();
         assert_eq!(progress.len(), 3);
         assert!(progress[0].contains("waiting 10 s of 25 s"), "{progress:?}");
+    }
+
+    #[test]
+    fn a_status_no_http_answer_has_is_a_protocol_error() {
+        for status in [0, 99, 103, 600, 19532] {
+            let env = FakeEnv::new(vec![Ok(resp(status, None))]);
+            let err = get_me(&env).unwrap_err();
+            assert!(matches!(err, Error::Protocol(_)), "{status}: {err:?}");
+            assert_eq!(err.status_code(), 502);
+        }
     }
 }

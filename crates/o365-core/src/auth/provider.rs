@@ -1,6 +1,18 @@
 //! Access tokens for one connection: from the host's cache while they are fresh, else from
 //! the token endpoint (client credentials, or the refresh-token grant with rotation).
 
+// Server answers reach this module: nothing here may panic or overflow on them.
+#![cfg_attr(
+    not(test),
+    deny(
+        clippy::indexing_slicing,
+        clippy::unwrap_used,
+        clippy::expect_used,
+        clippy::panic,
+        clippy::arithmetic_side_effects
+    )
+)]
+
 use std::cell::RefCell;
 
 use serde_json::Value;

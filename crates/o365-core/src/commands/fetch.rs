@@ -2,6 +2,19 @@
 //! 365 Email share: checking the Filter / Search / count parameters, and
 //! running a listing per folder with enrichment, events and the cursor.
 
+// Server answers reach this module: nothing here may panic or overflow on them.
+// (Indexing is on serde_json values, whose reads never panic, and on this
+// module's own vectors by their own indices.)
+#![cfg_attr(
+    not(test),
+    deny(
+        clippy::unwrap_used,
+        clippy::expect_used,
+        clippy::panic,
+        clippy::arithmetic_side_effects
+    )
+)]
+
 use std::collections::HashSet;
 
 use serde_json::{Value, json};
@@ -41,8 +54,8 @@ fn balanced(label: &str, text: &str, quote: char) -> Result<(), Error> {
     for c in text.chars() {
         match c {
             c if c == quote => in_quote = !in_quote,
-            '(' if !in_quote => depth += 1,
-            ')' if !in_quote => depth -= 1,
+            '(' if !in_quote => depth = depth.saturating_add(1),
+            ')' if !in_quote => depth = depth.saturating_sub(1),
             _ => {}
         }
         if depth < 0 {
@@ -238,9 +251,10 @@ pub fn run(graph: &Graph, env: &dyn Env, mut plan: FetchPlan) -> Result<CommandR
                     m["mailFolder"] = json!(run.key);
                     if plan.events {
                         enricher.enrich(m, &mut files);
-                        if (i + 1) % 50 == 0 {
+                        let done = i.saturating_add(1);
+                        if done.is_multiple_of(50) {
                             env.progress(
-                                i as u32 + 1,
+                                u32::try_from(done).unwrap_or(u32::MAX),
                                 total,
                                 &format!("enriched messages of {}", run.key),
                             );

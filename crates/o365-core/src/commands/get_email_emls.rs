@@ -2,6 +2,19 @@
 //! host's file store as an `.eml`, with its size and hashes; ids or
 //! internetMessageIds, per-item outcomes.
 
+// Server answers reach this module: nothing here may panic or overflow on them.
+// (Indexing is on serde_json values, whose reads never panic, and on this
+// module's own vectors by their own indices.)
+#![cfg_attr(
+    not(test),
+    deny(
+        clippy::unwrap_used,
+        clippy::expect_used,
+        clippy::panic,
+        clippy::arithmetic_side_effects
+    )
+)]
+
 use mail_parser::MessageParser;
 use serde_json::{Value, json};
 
@@ -61,7 +74,7 @@ fn run(graph: &Graph, env: &dyn Env, pairs: Vec<Pair>) -> Result<CommandResult, 
     let (entries, stored): (Vec<Value>, Vec<StoredFile>) =
         out.done.into_iter().flat_map(|(_, v)| v).unzip();
     let mut result = CommandResult::new(Status::from_counts(
-        out.rows.len() - out.errors.len(),
+        out.rows.len().saturating_sub(out.errors.len()),
         out.errors.len(),
     ));
     result.key_fields = json!({

@@ -1,6 +1,19 @@
 //! List Mail Folders (reference §3.10): the folders under the root or a parent, for one or
 //! more mailboxes, all pages.
 
+// Server answers reach this module: nothing here may panic or overflow on them.
+// (Indexing is on serde_json values, whose reads never panic, and on this
+// module's own vectors by their own indices.)
+#![cfg_attr(
+    not(test),
+    deny(
+        clippy::unwrap_used,
+        clippy::expect_used,
+        clippy::panic,
+        clippy::arithmetic_side_effects
+    )
+)]
+
 use serde_json::json;
 
 use super::{execute, item_error};
@@ -80,7 +93,7 @@ fn list_one(graph: &Graph, mailbox: &Mailbox, plan: &Plan) -> Result<Listed, Err
 fn run(graph: &Graph, plan: Plan, env: &dyn Env) -> Result<CommandResult, Error> {
     let mut all = Vec::new();
     let mut errors = Vec::new();
-    let mut succeeded = 0;
+    let mut succeeded = 0usize;
     let total = plan.mailboxes.len() as u32;
     for (i, mailbox) in plan.mailboxes.iter().enumerate() {
         match list_one(graph, mailbox, &plan) {
@@ -92,10 +105,10 @@ fn run(graph: &Graph, plan: Plan, env: &dyn Env) -> Result<CommandResult, Error>
                 }));
                 // Paging that stopped early keeps the folders read before it.
                 match listed.stopped {
-                    None => succeeded += 1,
+                    None => succeeded = succeeded.saturating_add(1),
                     Some(e) => {
                         // Part of the work was done: the result is partial, not failed.
-                        succeeded += 1;
+                        succeeded = succeeded.saturating_add(1);
                         errors.push(item_error(LABEL, mailbox.display(), &e));
                     }
                 }
@@ -105,7 +118,7 @@ fn run(graph: &Graph, plan: Plan, env: &dyn Env) -> Result<CommandResult, Error>
             Err(e) => errors.push(item_error(LABEL, mailbox.display(), &e)),
         }
         env.progress(
-            i as u32 + 1,
+            u32::try_from(i.saturating_add(1)).unwrap_or(u32::MAX),
             total,
             &format!("listed folders of {}", mailbox.display()),
         );

@@ -4,6 +4,19 @@
 //! reference attachments (cloud links) as metadata only. Past the size cap
 //! an attachment is reported as skipped, with its size.
 
+// Server answers reach this module: nothing here may panic or overflow on them.
+// (Indexing is on serde_json values, whose reads never panic, and on this
+// module's own vectors by their own indices.)
+#![cfg_attr(
+    not(test),
+    deny(
+        clippy::unwrap_used,
+        clippy::expect_used,
+        clippy::panic,
+        clippy::arithmetic_side_effects
+    )
+)]
+
 use serde_json::{Value, json};
 
 use super::eml;

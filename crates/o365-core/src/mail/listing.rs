@@ -5,6 +5,18 @@
 //! search the window goes into the KQL (`received>=` / `received<=`, whole
 //! days) and is then applied exactly here, and the order is made here too.
 
+// Server answers reach this module: nothing here may panic or overflow on them.
+#![cfg_attr(
+    not(test),
+    deny(
+        clippy::indexing_slicing,
+        clippy::unwrap_used,
+        clippy::expect_used,
+        clippy::panic,
+        clippy::arithmetic_side_effects
+    )
+)]
+
 use std::collections::HashSet;
 
 use serde_json::Value;
@@ -173,7 +185,10 @@ impl Listing<'_> {
                 u.to_string()
             });
         }
-        let top = (self.limit + self.seen.len()).clamp(1, PAGE_SIZE);
+        let top = self
+            .limit
+            .saturating_add(self.seen.len())
+            .clamp(1, PAGE_SIZE);
         let mut q = Vec::new();
         if !parts.is_empty() {
             q.push(("$filter", parts.join(" and ")));
