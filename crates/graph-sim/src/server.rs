@@ -66,13 +66,17 @@ async fn serve(sim: Arc<Sim>, req: Request<Incoming>) -> Result<Response<Body>, 
     let half = bytes.slice(..bytes.len() / 2);
     Ok(Response::from_parts(
         parts,
-        http_body_util::Either::Right(CutShort { half: Some(half) }),
+        http_body_util::Either::Right(CutShort {
+            half: Some(half),
+            pause: None,
+        }),
     ))
 }
 
-/// Half a body, then a reset.
+/// Half a body, a pause (so the head and the half are on the wire), then a reset.
 pub(crate) struct CutShort {
     half: Option<Bytes>,
+    pause: Option<std::pin::Pin<Box<tokio::time::Sleep>>>,
 }
 
 impl hyper::body::Body for CutShort {
@@ -81,15 +85,25 @@ impl hyper::body::Body for CutShort {
 
     fn poll_frame(
         mut self: std::pin::Pin<&mut Self>,
-        _: &mut std::task::Context<'_>,
+        cx: &mut std::task::Context<'_>,
     ) -> std::task::Poll<Option<Result<hyper::body::Frame<Bytes>, io::Error>>> {
-        std::task::Poll::Ready(Some(match self.half.take() {
-            Some(half) => Ok(hyper::body::Frame::data(half)),
-            None => Err(io::Error::new(
-                io::ErrorKind::ConnectionReset,
-                "graph-sim fault: body cut short",
-            )),
-        }))
+        use std::future::Future;
+        use std::task::Poll;
+        if let Some(half) = self.half.take() {
+            self.pause = Some(Box::pin(tokio::time::sleep(
+                std::time::Duration::from_millis(100),
+            )));
+            return Poll::Ready(Some(Ok(hyper::body::Frame::data(half))));
+        }
+        if let Some(pause) = self.pause.as_mut()
+            && pause.as_mut().poll(cx).is_pending()
+        {
+            return Poll::Pending;
+        }
+        Poll::Ready(Some(Err(io::Error::new(
+            io::ErrorKind::ConnectionReset,
+            "graph-sim fault: body cut short",
+        ))))
     }
 }
 

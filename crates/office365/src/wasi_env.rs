@@ -99,8 +99,11 @@ fn transport_error(code: &ErrorCode, authority: &str, cap: u64) -> TransportErro
         | E::HttpResponseTrailerSize(_)
         | E::HttpResponseTransferCoding(_)
         | E::HttpResponseContentCoding(_)
-        | E::HttpUpgradeFailed
-        | E::HttpProtocolError => TransportError::Protocol(format!("{code:?}")),
+        | E::HttpUpgradeFailed => TransportError::Protocol(format!("{code:?}")),
+        // What a connection closed before the answer's head gives: no response.
+        E::HttpProtocolError => TransportError::Network(
+            "the connection ended before a complete answer (HttpProtocolError)".into(),
+        ),
         other => TransportError::Network(format!("{other:?}")),
     }
 }
