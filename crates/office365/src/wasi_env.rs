@@ -1,6 +1,15 @@
 //! [`Env`] over the component's imports: wasi:http for HTTP, wasi clocks and random, and
 //! the host's token cache, file store and log.
 
+// Whatever a server or the host answers passes through here: no panics, no overflow.
+#![deny(
+    clippy::indexing_slicing,
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::arithmetic_side_effects
+)]
+
 use std::time::Duration;
 
 use o365_core::env::{CachedToken, Env, FileInfo, LogLevel};
@@ -150,7 +159,7 @@ fn send(request: &HttpRequest) -> Result<HttpResponse, TransportError> {
     // The exchange as a whole: the command's deadline bounds every wait.
     let limit = request
         .timeout
-        .unwrap_or(FIRST_BYTE_TIMEOUT + BETWEEN_BYTES_TIMEOUT)
+        .unwrap_or(FIRST_BYTE_TIMEOUT.saturating_add(BETWEEN_BYTES_TIMEOUT))
         .max(Duration::from_secs(1));
     let started = monotonic_clock::now();
     let headers = Fields::new();
