@@ -327,6 +327,19 @@ impl<'a> Graph<'a> {
         if let Some(id) = self.mailbox_ids.borrow().get(mailbox) {
             return Some(id.clone());
         }
+        // The signed-in user's object id is in the token: no lookup (and no
+        // User.Read permission) needed for the common case.
+        let from_token = (mailbox == "me")
+            .then(|| self.tokens.access_token().ok())
+            .flatten()
+            .and_then(|t| crate::auth::jwt::claims(&t))
+            .and_then(|c| c.get("oid")?.as_str().map(str::to_ascii_lowercase));
+        if let Some(id) = from_token {
+            self.mailbox_ids
+                .borrow_mut()
+                .insert(mailbox.to_string(), id.clone());
+            return Some(id);
+        }
         let path = match mailbox {
             "me" => "me?$select=id".to_string(),
             other => format!(
@@ -746,5 +759,29 @@ mod tests {
             .unwrap_err();
         assert!(err.to_string().contains("the 1024 bytes cap"), "{err}");
         assert_eq!(env.sent()[1].max_response_bytes, Some(1024));
+    }
+
+    #[test]
+    fn a_me_listing_may_continue_under_the_signed_in_users_id() {
+        use base64::Engine as _;
+        let payload = base64::engine::general_purpose::URL_SAFE_NO_PAD
+            .encode(br#"{"oid":"5E1C-OID","scp":"Mail.Read"}"#);
+        let jwt = format!("eyJhbGciOiJub25lIn0.{payload}.sig");
+        let env = FakeEnv::new(vec![
+            json_response(200, json!({"access_token": jwt, "expires_in": 3600})),
+            page(
+                json!([{"id": "f1"}]),
+                Some("https://graph.microsoft.com/v1.0/users/5e1c-oid/mailFolders?%24skip=1"),
+            ),
+            json_response(200, json!({"id": "5e1c-oid"})),
+            page(json!([{"id": "f2"}]), None),
+        ]);
+        let listed = list_partial(&env, "me/mailFolders?$top=100");
+        assert!(listed.stopped.is_none(), "{:?}", listed.stopped);
+        assert_eq!(listed.items.len(), 2);
+        assert!(
+            !env.sent().iter().any(|r| r.url.contains("/me?")),
+            "no lookup of /me"
+        );
     }
 }
