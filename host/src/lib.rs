@@ -12,6 +12,7 @@ pub mod paths;
 pub mod redact;
 pub mod result_text;
 pub mod runtime;
+pub mod serve;
 pub mod state;
 pub mod token_cache;
 pub mod values;
