@@ -13,4 +13,5 @@ mod openapi;
 mod policy;
 mod preflight;
 mod secrets;
+mod serve;
 mod tokens;
