@@ -8,6 +8,7 @@ mod clouds;
 mod fetch;
 mod folders;
 mod inputs;
+mod isolation;
 mod messages;
 mod openapi;
 mod policy;
