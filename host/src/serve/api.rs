@@ -339,11 +339,7 @@ async fn run(
     // starts from the rotated token.
     let _turn = turn;
     let outcome = runtime
-        .run_command_text(
-            /* TODO(main): &name, */ &connection.value,
-            &command,
-            &input,
-        )
+        .run_command_text(&name, &connection.value, &command, &input)
         .await;
     if let Some(token) = outcome.rotated_refresh_token {
         let generation = connection.generation;

@@ -69,8 +69,8 @@ pub fn check_name(name: &str) -> Result<(), String> {
 }
 
 /// The connection must be a JSON object the host can read; the message names the field.
-fn check_connection(value: &Value) -> Result<(), String> {
-    connection::parse(value)
+fn check_connection(name: &str, value: &Value) -> Result<(), String> {
+    connection::parse(name, value)
         .map(|_| ())
         .map_err(|e| format!("{}: {}", e.parameter, e.message))
 }
@@ -110,7 +110,7 @@ impl Registry {
                 .with_context(|| format!("cannot read {}", path.display()))?;
             let value: Value = serde_json::from_str(&text)
                 .with_context(|| format!("{} is not valid JSON", path.display()))?;
-            check_connection(&value).map_err(|e| anyhow!("{}: {e}", path.display()))?;
+            check_connection(name, &value).map_err(|e| anyhow!("{}: {e}", path.display()))?;
             registry.insert(name, value);
         }
         Ok(registry)
@@ -150,7 +150,7 @@ impl Registry {
     /// written first: when that fails nothing changes.
     pub fn put(&self, name: &str, value: Value) -> Result<bool, PutError> {
         check_name(name).map_err(PutError::BadName)?;
-        check_connection(&value).map_err(PutError::BadConnection)?;
+        check_connection(name, &value).map_err(PutError::BadConnection)?;
         let _write = self.writes.lock().unwrap_or_else(|p| p.into_inner());
         if let Some(file) = self.file_of(name) {
             write_private(&file, &value)
