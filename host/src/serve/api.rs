@@ -33,6 +33,28 @@ pub(super) struct State {
     /// Engine slots: one per running invocation, shared by every connection.
     pub global: Arc<Semaphore>,
     pub options: ServeOptions,
+    /// The manifest, read once at start: its text for `/v1/commands`, its command names
+    /// for checking each invocation's (the component never changes while serving).
+    pub manifest: String,
+    pub commands: Vec<String>,
+}
+
+impl State {
+    pub fn new(
+        runtime: Arc<Runtime>,
+        registry: Arc<Registry>,
+        options: ServeOptions,
+        manifest: &Value,
+    ) -> State {
+        State {
+            runtime,
+            registry,
+            global: Arc::new(Semaphore::new(options.concurrent.max(1))),
+            options,
+            manifest: manifest.to_string(),
+            commands: command_names(manifest),
+        }
+    }
 }
 
 type Reply = Response<Full<Bytes>>;
@@ -99,7 +121,7 @@ pub(super) async fn handle(
             _ => method_not_allowed("GET"),
         },
         ["v1", "commands"] => match method {
-            Method::GET => commands(&state).await,
+            Method::GET => commands(&state),
             _ => method_not_allowed("GET"),
         },
         ["v1", "connections"] => match method {
@@ -139,26 +161,19 @@ fn health(state: &State) -> Reply {
     )
 }
 
-async fn commands(state: &State) -> Reply {
-    match state.runtime.describe().await {
-        Ok(manifest) => json_reply(StatusCode::OK, &manifest),
-        Err(e) => error(
-            StatusCode::INTERNAL_SERVER_ERROR,
-            "component",
-            format!("the component could not describe itself: {e}"),
-        ),
-    }
+fn commands(state: &State) -> Reply {
+    text_reply(StatusCode::OK, state.manifest.clone())
 }
 
 /// The request body, at most `max_body_bytes`; an error reply otherwise.
-async fn read_body(state: &State, req: Request<Incoming>) -> Result<Bytes, Reply> {
+async fn read_body(state: &State, req: Request<Incoming>) -> Result<Bytes, Box<Reply>> {
     let cap = state.options.max_body_bytes;
     let too_large = || {
-        error(
+        Box::new(error(
             StatusCode::PAYLOAD_TOO_LARGE,
             "body-too-large",
             format!("the request body is larger than this server's limit of {cap} bytes"),
-        )
+        ))
     };
     // Refuse a declared size at once, without reading any of it.
     let declared = req
@@ -172,37 +187,37 @@ async fn read_body(state: &State, req: Request<Incoming>) -> Result<Bytes, Reply
     match Limited::new(req.into_body(), cap).collect().await {
         Ok(body) => Ok(body.to_bytes()),
         Err(e) if e.is::<http_body_util::LengthLimitError>() => Err(too_large()),
-        Err(e) => Err(error(
+        Err(e) => Err(Box::new(error(
             StatusCode::BAD_REQUEST,
             "body-unreadable",
             format!("the request body could not be read: {e}"),
-        )),
+        ))),
     }
 }
 
 /// The body as JSON; an empty body is `empty`.
-fn parse_json(body: &[u8], what: &str, empty: Value) -> Result<Value, Reply> {
+fn parse_json(body: &[u8], what: &str, empty: Value) -> Result<Value, Box<Reply>> {
     if body.trim_ascii().is_empty() {
         return Ok(empty);
     }
     // serde_json's message gives line and column, never the text itself (it may hold secrets).
     serde_json::from_slice(body).map_err(|e| {
-        error(
+        Box::new(error(
             StatusCode::BAD_REQUEST,
             "malformed-json",
             format!("the {what} is not valid JSON: {e}"),
-        )
+        ))
     })
 }
 
 async fn put_connection(state: &State, name: &str, req: Request<Incoming>) -> Reply {
     let body = match read_body(state, req).await {
         Ok(b) => b,
-        Err(reply) => return reply,
+        Err(reply) => return *reply,
     };
     let value = match parse_json(&body, "connection", Value::Null) {
         Ok(v) => v,
-        Err(reply) => return reply,
+        Err(reply) => return *reply,
     };
     let registry = state.registry.clone();
     let name_owned = name.to_string();
@@ -233,10 +248,14 @@ async fn put_connection(state: &State, name: &str, req: Request<Incoming>) -> Re
 }
 
 /// The manifest's command names.
-fn command_names(manifest: &Value) -> Vec<&str> {
+fn command_names(manifest: &Value) -> Vec<String> {
     manifest["commands"]
         .as_array()
-        .map(|c| c.iter().filter_map(|c| c["name"].as_str()).collect())
+        .map(|c| {
+            c.iter()
+                .filter_map(|c| c["name"].as_str().map(str::to_string))
+                .collect()
+        })
         .unwrap_or_default()
 }
 
@@ -248,30 +267,19 @@ async fn invoke(state: &State, name: &str, command: &str, req: Request<Incoming>
             format!("no connection named '{name}': register it with PUT /v1/connections/{name}"),
         );
     };
-    let manifest = match state.runtime.describe().await {
-        Ok(m) => m,
-        Err(e) => {
-            return error(
-                StatusCode::INTERNAL_SERVER_ERROR,
-                "component",
-                format!("the component could not describe itself: {e}"),
-            );
-        }
-    };
-    let known = command_names(&manifest);
-    if !known.contains(&command) {
+    if !state.commands.iter().any(|c| c == command) {
         return error(
             StatusCode::NOT_FOUND,
             "unknown-command",
             format!(
                 "unknown command '{command}'; this component implements: {}",
-                known.join(", ")
+                state.commands.join(", ")
             ),
         );
     }
     let body = match read_body(state, req).await {
         Ok(b) => b,
-        Err(reply) => return reply,
+        Err(reply) => return *reply,
     };
     let input = match parse_json(&body, "command input", json!({})) {
         Ok(v) if v.is_object() => v,
@@ -282,7 +290,7 @@ async fn invoke(state: &State, name: &str, command: &str, req: Request<Incoming>
                 "the command input must be a JSON object of parameters",
             );
         }
-        Err(reply) => return reply,
+        Err(reply) => return *reply,
     };
     let ticket = match connection.gate.admit() {
         Ok(t) => t,

@@ -21,7 +21,7 @@ use hyper::service::service_fn;
 use hyper_util::rt::{TokioIo, TokioTimer};
 use hyper_util::server::graceful::GracefulShutdown;
 use tokio::net::TcpListener;
-use tokio::sync::{Semaphore, watch};
+use tokio::sync::watch;
 
 pub use admission::TenantLimits;
 pub use auth::BearerToken;
@@ -103,15 +103,10 @@ pub async fn start(
     options: ServeOptions,
 ) -> anyhow::Result<Server> {
     check_exposure(&options.addr, options.token.as_ref())?;
-    runtime.describe().await?;
+    let manifest = runtime.describe().await?;
     let listener = TcpListener::bind(options.addr).await?;
     let addr = listener.local_addr()?;
-    let state = Arc::new(api::State {
-        runtime,
-        registry,
-        global: Arc::new(Semaphore::new(options.concurrent.max(1))),
-        options,
-    });
+    let state = Arc::new(api::State::new(runtime, registry, options, &manifest));
     let (stop, stopped) = watch::channel(false);
     let task = tokio::spawn(accept_loop(listener, state, stopped));
     Ok(Server { addr, stop, task })
