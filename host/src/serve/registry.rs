@@ -12,6 +12,8 @@ use serde_json::Value;
 
 use super::admission::{TenantGate, TenantLimits};
 use crate::connection;
+use crate::connection_file::{self, REFRESH_TOKEN};
+use crate::private_file;
 
 /// The longest connection name.
 const MAX_NAME_LEN: usize = 128;
@@ -214,50 +216,18 @@ impl Registry {
     }
 }
 
-/// The connection with `token` as its refresh token, under whichever key (WIT name or
-/// label) it used.
+/// The connection with `token` as its refresh token, under the key it already uses.
 fn with_refresh_token(connection: &Value, token: &str) -> Value {
     let mut value = connection.clone();
     if let Some(map) = value.as_object_mut() {
-        let key = map
-            .keys()
-            .find(|k| {
-                let k = k.trim();
-                k.eq_ignore_ascii_case("refresh-token") || k.eq_ignore_ascii_case("Refresh Token")
-            })
-            .cloned()
-            .unwrap_or_else(|| "refresh-token".to_string());
-        map.insert(key, Value::String(token.to_string()));
+        connection_file::set_field(map, &REFRESH_TOKEN, Value::String(token.to_string()));
     }
     value
 }
 
-/// Writes through a temporary file created 0600, synced, then renamed over the target:
-/// the file is never readable by others and never half-written.
+/// Atomically, mode 0600 (see [`private_file::write`]).
 fn write_private(file: &Path, value: &Value) -> std::io::Result<()> {
-    use std::io::Write;
-    #[cfg(unix)]
-    use std::os::unix::fs::OpenOptionsExt;
-    let dir = file.parent().unwrap_or(Path::new("."));
-    let stem = file
-        .file_name()
-        .and_then(|n| n.to_str())
-        .unwrap_or("connection");
-    let tmp = dir.join(format!(".{stem}.tmp"));
-    let mut options = std::fs::OpenOptions::new();
-    options.write(true).create(true).truncate(true);
-    #[cfg(unix)]
-    options.mode(0o600);
-    let mut f = options.open(&tmp)?;
-    f.write_all(&serde_json::to_vec_pretty(value).unwrap_or_default())?;
-    f.sync_all()?;
-    drop(f);
-    std::fs::rename(&tmp, file)?;
-    // The rename itself is durable only once the directory is synced.
-    if let Ok(d) = std::fs::File::open(dir) {
-        let _ = d.sync_all();
-    }
-    Ok(())
+    private_file::write(file, &serde_json::to_vec_pretty(value).unwrap_or_default())
 }
 
 #[cfg(test)]
