@@ -5,7 +5,8 @@
 //!    client credentials) over 100 connections, each its own app registration in
 //!    graph-sim, at concurrency 1, 8 and 64: through `serve` over loopback HTTP (one
 //!    keep-alive connection per client), and in process with `Runtime::run_command` on the
-//!    same runtime, in the same run. The ratio is serve / in process.
+//!    same runtime, in the same run, in alternating rounds. The ratio is serve / in
+//!    process.
 //! 2. 200 concurrent invocations over the 100 connections with an empty token cache: how
 //!    many token requests graph-sim receives (one per connection is the target).
 //!
@@ -24,6 +25,8 @@ use serde_json::Value;
 const CONNECTIONS: usize = 100;
 const COMMAND: &str = "list-mail-folders";
 const MAILBOX: &str = "alex.wilber@contoso.example";
+/// Each side is measured in this many rounds, taking turns.
+const ROUNDS: usize = 4;
 
 fn input() -> Value {
     json!({"email-addresses": [MAILBOX]})
@@ -100,6 +103,29 @@ struct Figures {
     p99: Duration,
 }
 
+/// Latencies and the wall time of one or more measured runs.
+#[derive(Default)]
+struct Samples {
+    latencies: Vec<Duration>,
+    wall: Duration,
+}
+
+impl Samples {
+    fn add(&mut self, other: Samples) {
+        self.latencies.extend(other.latencies);
+        self.wall += other.wall;
+    }
+
+    fn figures(mut self) -> Figures {
+        self.latencies.sort();
+        Figures {
+            per_second: self.latencies.len() as f64 / self.wall.as_secs_f64(),
+            p50: percentile(&self.latencies, 0.50),
+            p99: percentile(&self.latencies, 0.99),
+        }
+    }
+}
+
 fn percentile(sorted: &[Duration], p: f64) -> Duration {
     let index = ((sorted.len() as f64 * p).ceil() as usize).clamp(1, sorted.len()) - 1;
     sorted[index]
@@ -113,7 +139,7 @@ async fn measure(
     connections: &Arc<Vec<(String, Value)>>,
     concurrency: usize,
     requests: usize,
-) -> Figures {
+) -> Samples {
     let addr = setup.server.addr();
     let started = Instant::now();
     let workers: Vec<_> = (0..concurrency)
@@ -150,12 +176,9 @@ async fn measure(
     for worker in workers {
         samples.extend(worker.await.expect("worker"));
     }
-    let wall = started.elapsed();
-    samples.sort();
-    Figures {
-        per_second: samples.len() as f64 / wall.as_secs_f64(),
-        p50: percentile(&samples, 0.50),
-        p99: percentile(&samples, 0.99),
+    Samples {
+        latencies: samples,
+        wall: started.elapsed(),
     }
 }
 
@@ -181,8 +204,15 @@ async fn throughput(quick: bool) {
     );
     for concurrency in [1, 8, 64] {
         let requests = (if quick { 200 } else { 2000 }).max(concurrency * 10);
-        let local = measure(Path::InProcess, &setup, &connections, concurrency, requests).await;
-        let served = measure(Path::Serve, &setup, &connections, concurrency, requests).await;
+        // Alternating rounds, so that a burst of load from elsewhere on the machine falls
+        // on both sides alike.
+        let (mut local, mut served) = (Samples::default(), Samples::default());
+        for _ in 0..ROUNDS {
+            let n = requests / ROUNDS;
+            local.add(measure(Path::InProcess, &setup, &connections, concurrency, n).await);
+            served.add(measure(Path::Serve, &setup, &connections, concurrency, n).await);
+        }
+        let (local, served) = (local.figures(), served.figures());
         println!(
             "{concurrency:>11} | {:>7.0} {:>7.2} ms {:>7.2} ms | {:>7.0} {:>7.2} ms {:>7.2} ms | {:>5.2}   (n={requests})",
             local.per_second,
