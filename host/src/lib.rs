@@ -18,6 +18,7 @@ pub mod private_file;
 pub mod redact;
 pub mod result_text;
 pub mod runtime;
+pub mod serve;
 pub mod state;
 pub mod token_cache;
 pub mod values;

@@ -15,4 +15,5 @@ mod openapi;
 mod policy;
 mod preflight;
 mod secrets;
+mod serve;
 mod tokens;
