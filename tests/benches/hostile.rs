@@ -1,0 +1,201 @@
+//! Isolation benchmarks (issue 8), method in docs/benchmarks.md:
+//!   scripts/build-guest && scripts/build-hostile && cargo bench -p o365-tests --bench hostile
+//!
+//! 1. The well-behaved tenant's latency (office365.wasm, List Mail Folders with a cached
+//!    token against graph-sim) alone, then while 8 hostile guests attack without pause in
+//!    the same process; p99 beside them over p99 alone (target <= 2).
+//! 2. The process's peak resident memory while 64 hostile invocations run at once, each
+//!    one of 8 memory attacks (target <= 64 x (guest memory limit + 16 MiB)).
+//!
+//! A watchdog thread samples the resident set every 10 ms and stops the process when it
+//! passes the second target by a quarter, so a host without bounds cannot take the
+//! machine down; the figure is then "more than" the size it stopped at.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::time::{Duration, Instant};
+
+use o365_tests::hostile::{Arena, Limits, folder_names};
+
+const MIB: u64 = 1024 * 1024;
+/// The hostile guests' linear memory limit in this benchmark.
+const GUEST_MEMORY: u64 = 64 * MIB;
+const INVOCATIONS: u64 = 64;
+const RSS_TARGET: u64 = INVOCATIONS * (GUEST_MEMORY + 16 * MIB);
+const NEIGHBOUR_RUNS: usize = 300;
+
+/// Each attack and its arguments: the 8 hostile guests of part 1, and the 8 kinds the
+/// 64 invocations of part 2 cycle through.
+const SPINNERS: [(&str, &[&str]); 8] = [
+    ("busy-loop", &[]),
+    ("busy-host-calls", &["token-get", "16777216"]),
+    ("logs", &[]),
+    ("request-body", &[]),
+    ("in-flight", &["3000"]),
+    ("memory-growth", &[]),
+    ("huge-result", &["50331648"]),
+    ("deep-result", &["100000"]),
+];
+const HOARDERS: [(&str, &[&str]); 8] = [
+    ("request-body", &[]),
+    ("logs", &[]),
+    ("memory-growth", &[]),
+    ("huge-result", &["50331648"]),
+    ("wide-result", &["500000"]),
+    ("fields-hoard", &[]),
+    ("in-flight", &["3000"]),
+    ("busy-host-calls", &["log", "1048576"]),
+];
+
+/// The platform's defaults, but a CPU budget and wall clock that end a round in seconds.
+fn limits() -> Limits {
+    Limits {
+        cpu_time: Duration::from_secs(10),
+        wall_time: Duration::from_secs(60),
+        ..Limits::default()
+    }
+}
+
+fn status_kib(field: &str) -> u64 {
+    std::fs::read_to_string("/proc/self/status")
+        .unwrap_or_default()
+        .lines()
+        .find_map(|l| l.strip_prefix(field))
+        .and_then(|rest| rest.split_whitespace().next())
+        .and_then(|kib| kib.parse::<u64>().ok())
+        .unwrap_or(0)
+        * 1024
+}
+
+/// Samples VmRSS; stops the process when it passes the stop line.
+fn watchdog(peak: Arc<AtomicU64>, stop_at: u64) {
+    std::thread::spawn(move || {
+        loop {
+            let rss = status_kib("VmRSS:");
+            peak.fetch_max(rss, Ordering::Relaxed);
+            if rss > stop_at {
+                println!(
+                    "resident memory {} MiB passed the stop line {} MiB: stopping (the target is not met)",
+                    rss / MIB,
+                    stop_at / MIB
+                );
+                std::process::exit(2);
+            }
+            std::thread::sleep(Duration::from_millis(10));
+        }
+    });
+}
+
+fn percentile(sorted: &[Duration], p: f64) -> Duration {
+    sorted[((sorted.len() as f64 * p) as usize).min(sorted.len() - 1)]
+}
+
+/// The neighbour's latencies over `NEIGHBOUR_RUNS` runs, after checking each result.
+async fn neighbour_latencies(arena: &Arena, expected: &[String]) -> Vec<Duration> {
+    let mut samples = Vec::with_capacity(NEIGHBOUR_RUNS);
+    for _ in 0..NEIGHBOUR_RUNS {
+        let started = Instant::now();
+        let out = arena.neighbour_run().await;
+        samples.push(started.elapsed());
+        let names = folder_names(&out).unwrap_or_else(|e| panic!("the neighbour failed: {e}"));
+        assert_eq!(names, expected, "the neighbour's folders changed");
+    }
+    samples.sort();
+    samples
+}
+
+fn show(name: &str, sorted: &[Duration]) {
+    println!(
+        "{name:<40} p50 {:>8.1} ms   p99 {:>8.1} ms   (n={})",
+        percentile(sorted, 0.5).as_secs_f64() * 1e3,
+        percentile(sorted, 0.99).as_secs_f64() * 1e3,
+        sorted.len()
+    );
+}
+
+async fn latency_beside_hostile_guests(arena: Arc<Arena>) {
+    let expected = arena.expected_folders();
+    neighbour_latencies(&arena, &expected).await; // warm-up
+    let alone = neighbour_latencies(&arena, &expected).await;
+    let stop = Arc::new(AtomicBool::new(false));
+    let mut guests = Vec::new();
+    for (i, (attack, args)) in SPINNERS.iter().enumerate() {
+        let (arena, stop) = (arena.clone(), stop.clone());
+        guests.push(tokio::spawn(async move {
+            let conn = arena.demo("demo-app");
+            let mut rounds = 0u32;
+            while !stop.load(Ordering::Relaxed) {
+                arena
+                    .attack(&format!("spinner-{i}"), &conn, attack, args)
+                    .await;
+                rounds += 1;
+            }
+            rounds
+        }));
+    }
+    // Let every attack get going before measuring.
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    let beside = neighbour_latencies(&arena, &expected).await;
+    stop.store(true, Ordering::Relaxed);
+    let mut rounds = 0;
+    for g in guests {
+        rounds += g.await.unwrap_or(0);
+    }
+    show("neighbour alone", &alone);
+    show("neighbour beside 8 hostile guests", &beside);
+    println!(
+        "p99 ratio beside/alone: {:.2} (target <= 2.00); {rounds} hostile invocations ran",
+        percentile(&beside, 0.99).as_secs_f64() / percentile(&alone, 0.99).as_secs_f64()
+    );
+}
+
+async fn peak_rss_of_64_hostile_invocations(arena: Arc<Arena>, sampled_peak: Arc<AtomicU64>) {
+    let conn = arena.demo("demo-app");
+    arena.attack("warm-up", &conn, "echo", &[]).await;
+    // Resets VmHWM to the current resident set (Linux 4.0+).
+    let _ = std::fs::write("/proc/self/clear_refs", "5");
+    let before = status_kib("VmRSS:");
+    sampled_peak.store(before, Ordering::Relaxed);
+    let started = Instant::now();
+    let mut tasks = Vec::new();
+    for i in 0..INVOCATIONS as usize {
+        let (arena, conn) = (arena.clone(), conn.clone());
+        let (attack, args) = HOARDERS[i % HOARDERS.len()];
+        tasks.push(tokio::spawn(async move {
+            let out = arena
+                .attack(&format!("hoarder-{i}"), &conn, attack, args)
+                .await;
+            (attack, out.status().to_string())
+        }));
+    }
+    let mut endings = std::collections::BTreeMap::<String, u32>::new();
+    for t in tasks {
+        let (attack, status) = t.await.expect("no panic");
+        *endings.entry(format!("{attack}: {status}")).or_default() += 1;
+    }
+    let hwm = status_kib("VmHWM:");
+    let peak = hwm.max(sampled_peak.load(Ordering::Relaxed));
+    println!(
+        "64 hostile invocations at once ({:.1} s): resident before {} MiB, peak {} MiB (+{} MiB); target <= {} MiB = 64 x ({} MiB guest limit + 16 MiB)",
+        started.elapsed().as_secs_f64(),
+        before / MIB,
+        peak / MIB,
+        peak.saturating_sub(before) / MIB,
+        RSS_TARGET / MIB,
+        GUEST_MEMORY / MIB
+    );
+    for (ending, n) in endings {
+        println!("  {n:>3} x {ending}");
+    }
+}
+
+fn main() {
+    let sampled_peak = Arc::new(AtomicU64::new(0));
+    watchdog(sampled_peak.clone(), RSS_TARGET + RSS_TARGET / 4);
+    let runtime = tokio::runtime::Runtime::new().expect("tokio");
+    runtime.block_on(async {
+        let arena = Arc::new(Arena::new(limits(), GUEST_MEMORY as usize).await);
+        latency_beside_hostile_guests(arena.clone()).await;
+        peak_rss_of_64_hostile_invocations(arena, sampled_peak).await;
+    });
+}
