@@ -93,15 +93,17 @@ pub fn logs(args: &[String]) -> CommandResult {
     report::saw(json!({"lines": lines}))
 }
 
-/// `[count (100000)]`: header sets kept alive, each filled to the host's field-size
-/// limit: host memory the guest's memory limit does not see.
+/// `[count (100000), 8 KiB values per set (12)]`: header sets kept alive, each filled
+/// to just under wasmtime's per-set limit (128 KiB; past it the host traps): host memory
+/// the guest's memory limit does not see.
 pub fn fields_hoard(args: &[String]) -> CommandResult {
     let value = vec![b'v'; 8 * 1024];
+    let per_set = number(args, 1, 12);
     let mut kept = Vec::new();
     let mut bytes = 0usize;
     for _ in 0..number(args, 0, 100_000) {
         let fields = Fields::new();
-        for j in 0..64 {
+        for j in 0..per_set {
             if fields.append(&format!("x-hoard-{j}"), &value).is_err() {
                 break;
             }
