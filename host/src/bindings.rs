@@ -10,6 +10,8 @@ wasmtime::component::bindgen!({
         "wasi:clocks": wasmtime_wasi::p2::bindings::clocks,
         "wasi:random": wasmtime_wasi::p2::bindings::random,
     },
+    // A cache miss may wait for another invocation's refresh of the same key.
+    imports: { "soar:office365/token-cache.get": async },
     require_store_data_send: true,
 });
 

@@ -5,6 +5,7 @@
 
 use serde_json::{Map, Value, json};
 
+use crate::egress::EgressPolicy;
 use crate::values::InputError;
 
 /// The seed's default delegated scope.
@@ -47,6 +48,8 @@ pub const ALL_CLOUD_HOSTS: [&str; 10] = [
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct ConnectionInfo {
+    /// The platform's name for the connection; the host scopes the guest's state by it.
+    pub id: String,
     /// The WIT `connection` record as JSON (`grant` as a variant).
     pub wit: Value,
     pub environment: String,
@@ -66,6 +69,29 @@ impl ConnectionInfo {
                 .map(|h| h.to_string()),
         );
         hosts
+    }
+}
+
+impl ConnectionInfo {
+    /// What this connection's guest may reach: its cloud's login host under its own
+    /// tenant, its cloud's Graph host, and its cloud's upload hosts without a token.
+    pub fn egress_policy(
+        &self,
+        routes: &[(String, String)],
+        denied_hosts: &[String],
+    ) -> EgressPolicy {
+        let (login, graph) = cloud_hosts(&self.environment);
+        EgressPolicy {
+            login_host: login.to_string(),
+            tenant: self.tenant_id.trim().to_string(),
+            graph_host: graph.to_string(),
+            upload_hosts: upload_hosts(&self.environment)
+                .iter()
+                .map(|h| h.to_string())
+                .collect(),
+            denied_hosts: denied_hosts.to_vec(),
+            routes: routes.to_vec(),
+        }
     }
 }
 
@@ -91,7 +117,19 @@ fn bad(parameter: &str, message: String) -> InputError {
     }
 }
 
-pub fn parse(value: &Value) -> Result<ConnectionInfo, InputError> {
+/// The longest connection id a platform may pass.
+const MAX_CONNECTION_ID: usize = 256;
+
+/// `id` is the platform's name for the connection (see `Runtime::run_command`).
+pub fn parse(id: &str, value: &Value) -> Result<ConnectionInfo, InputError> {
+    if id.trim().is_empty() || id.len() > MAX_CONNECTION_ID || id.chars().any(char::is_control) {
+        return Err(bad(
+            "Connection ID",
+            format!(
+                "must be 1 to {MAX_CONNECTION_ID} characters without control characters: the platform's name for this connection."
+            ),
+        ));
+    }
     let map = value
         .as_object()
         .ok_or_else(|| bad("Connection", "must be a JSON object.".into()))?;
@@ -135,6 +173,7 @@ pub fn parse(value: &Value) -> Result<ConnectionInfo, InputError> {
             };
             let code = text(map, &["authorization-code", "Authorization Code"]);
             let refresh = text(map, &["refresh-token", "Refresh Token"]);
+            let account = text(map, &["account", "Account"]);
             secrets.push(code.clone());
             secrets.push(refresh.clone());
             json!({"authorization-code": {
@@ -144,6 +183,7 @@ pub fn parse(value: &Value) -> Result<ConnectionInfo, InputError> {
                 "callback-url": text(map, &["callback-url", "Callback URL"]),
                 "authorization-code": code,
                 "refresh-token": refresh,
+                "account": (!account.trim().is_empty()).then_some(account),
             }})
         }
         "" => {
@@ -161,6 +201,7 @@ pub fn parse(value: &Value) -> Result<ConnectionInfo, InputError> {
     };
     secrets.retain(|s| !s.is_empty());
     Ok(ConnectionInfo {
+        id: id.to_string(),
         wit: json!({
             "environment": environment,
             "tenant-id": tenant_id,
@@ -180,7 +221,7 @@ mod tests {
 
     #[test]
     fn labels_and_names_both_work() {
-        let c = parse(&json!({"Microsoft 365 Environment": "GCC High", "Tenant ID": "t", "Grant Type": "Client Credentials",
+        let c = parse("c1", &json!({"Microsoft 365 Environment": "GCC High", "Tenant ID": "t", "Grant Type": "Client Credentials",
             "Client ID": "c", "Client Secret": "s3cret"}))
         .unwrap();
         assert_eq!(c.environment, "gcc-high");
@@ -193,7 +234,7 @@ mod tests {
             vec!["login.microsoftonline.us", "graph.microsoft.us"],
             "GCC High has no upload host"
         );
-        let commercial = parse(&json!({"grant-type": "client-credentials"})).unwrap();
+        let commercial = parse("c1", &json!({"grant-type": "client-credentials"})).unwrap();
         assert_eq!(
             commercial.allowed_hosts(),
             vec![
@@ -208,14 +249,17 @@ mod tests {
 
     #[test]
     fn unknown_environment_names_the_parameter() {
-        let e =
-            parse(&json!({"environment": "mars", "grant-type": "client-credentials"})).unwrap_err();
+        let e = parse(
+            "c1",
+            &json!({"environment": "mars", "grant-type": "client-credentials"}),
+        )
+        .unwrap_err();
         assert_eq!(e.parameter, "Microsoft 365 Environment");
     }
 
     #[test]
     fn delegated_defaults_scope_and_collects_secrets() {
-        let c = parse(&json!({"grant-type": "authorization-code", "client-secret": "abcd", "refresh-token": "rt-123"})).unwrap();
+        let c = parse("c1", &json!({"grant-type": "authorization-code", "client-secret": "abcd", "refresh-token": "rt-123"})).unwrap();
         assert_eq!(c.wit["grant"]["authorization-code"]["scope"], DEFAULT_SCOPE);
         assert_eq!(c.secrets, vec!["abcd", "rt-123"]);
     }

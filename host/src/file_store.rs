@@ -18,6 +18,8 @@ pub struct FileInfo {
 #[derive(Debug, Clone)]
 pub struct FileStore {
     dir: PathBuf,
+    /// Bytes the store may hold in all (`Limits::file_store_bytes`).
+    quota: u64,
 }
 
 fn valid_id(id: &str) -> bool {
@@ -28,13 +30,34 @@ fn valid_id(id: &str) -> bool {
 }
 
 impl FileStore {
-    /// The store of one tenant below `root`; the tenant is hashed into the directory name.
-    pub fn for_tenant(root: &Path, tenant: &str) -> FileStore {
-        let digest = Sha256::digest(tenant.trim().to_ascii_lowercase().as_bytes());
-        let name: String = digest.iter().take(8).map(|b| format!("{b:02x}")).collect();
+    /// The store of one connection below `root`; `namespace` is the connection's digest
+    /// (hex), so it names one directory and nothing else.
+    pub fn for_connection(root: &Path, namespace: &str) -> FileStore {
+        let digest = Sha256::digest(namespace.as_bytes());
+        let name: String = digest.iter().take(16).map(|b| format!("{b:02x}")).collect();
         FileStore {
-            dir: root.join(format!("tenant-{name}")),
+            dir: root.join(format!("connection-{name}")),
+            quota: u64::MAX,
         }
+    }
+
+    /// The same store, holding at most `bytes` of file content.
+    pub fn with_quota(mut self, bytes: u64) -> FileStore {
+        self.quota = bytes;
+        self
+    }
+
+    /// Bytes of file content held now.
+    fn used_bytes(&self) -> u64 {
+        let Ok(entries) = std::fs::read_dir(&self.dir) else {
+            return 0;
+        };
+        entries
+            .filter_map(Result::ok)
+            .filter(|e| e.path().extension().is_some_and(|x| x == "bin"))
+            .filter_map(|e| e.metadata().ok())
+            .map(|m| m.len())
+            .fold(0u64, u64::saturating_add)
     }
 
     pub fn dir(&self) -> &Path {
@@ -43,6 +66,14 @@ impl FileStore {
 
     pub fn put(&self, name: &str, content_type: &str, data: &[u8]) -> Result<FileInfo, String> {
         std::fs::create_dir_all(&self.dir).map_err(|e| format!("file store unavailable: {e}"))?;
+        let used = self.used_bytes();
+        if used.saturating_add(data.len() as u64) > self.quota {
+            return Err(format!(
+                "the file store is full: {} bytes would exceed this connection's quota of {} bytes ({used} in use).",
+                data.len(),
+                self.quota
+            ));
+        }
         let mut raw = [0u8; 16];
         rand::rng().fill_bytes(&mut raw);
         let file_id: String = raw.iter().map(|b| format!("{b:02x}")).collect();
@@ -86,17 +117,27 @@ mod tests {
     #[test]
     fn round_trip_and_tenant_isolation() {
         let root = tempfile::tempdir().unwrap();
-        let a = FileStore::for_tenant(root.path(), "tenant-a");
-        let b = FileStore::for_tenant(root.path(), "tenant-b");
+        let a = FileStore::for_connection(root.path(), "tenant-a");
+        let b = FileStore::for_connection(root.path(), "tenant-b");
         let info = a.put("x.eml", "message/rfc822", b"hello").unwrap();
         assert_eq!(a.get(&info.file_id).unwrap().1, b"hello");
         assert!(b.get(&info.file_id).is_err());
     }
 
     #[test]
+    fn a_put_past_the_quota_fails_and_stores_nothing() {
+        let root = tempfile::tempdir().unwrap();
+        let a = FileStore::for_connection(root.path(), "a").with_quota(10);
+        a.put("one", "text/plain", b"123456").unwrap();
+        let e = a.put("two", "text/plain", b"123456").unwrap_err();
+        assert!(e.contains("quota of 10 bytes"), "{e}");
+        assert_eq!(a.used_bytes(), 6);
+    }
+
+    #[test]
     fn ids_cannot_escape() {
         let root = tempfile::tempdir().unwrap();
-        let a = FileStore::for_tenant(root.path(), "t");
+        let a = FileStore::for_connection(root.path(), "t");
         assert!(a.get("../../etc/passwd").is_err());
         assert!(a.get("0123456789abcdef0123456789ABCDEF").is_err());
     }

@@ -20,10 +20,13 @@ pub struct Exchange<'a> {
     pub url: &'a str,
     pub routed_to: Option<&'a str>,
     pub request_headers: &'a [(String, String)],
+    /// The body's first bytes (all of it when short) and its length in all.
     pub request_body: &'a [u8],
+    pub request_body_len: u64,
     pub status: Option<u16>,
     pub response_headers: &'a [(String, String)],
     pub response_body: &'a [u8],
+    pub response_body_len: u64,
     pub duration_ms: f64,
     pub error: Option<String>,
 }
@@ -41,7 +44,10 @@ impl HttpLog {
 
     pub fn write(&self, exchange: &Exchange<'_>, redactor: &Redactor) {
         let line = entry(exchange, redactor).to_string();
-        let mut file = self.file.lock().unwrap();
+        let mut file = self
+            .file
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
         let _ = writeln!(file, "{line}");
     }
 }
@@ -61,22 +67,30 @@ fn content_type(list: &[(String, String)]) -> String {
         .unwrap_or_default()
 }
 
-/// JSON bodies as JSON, forms redacted field by field, anything else as cut text.
-fn body(bytes: &[u8], content_type: &str, redactor: &Redactor) -> Value {
-    if bytes.is_empty() {
+/// JSON bodies as JSON, forms redacted field by field, anything else as text redacted
+/// first and cut after, so no secret that straddles the cut leaks its first characters.
+/// `head` is the body's beginning (the transport keeps more of it than is logged, longer
+/// than the longest secret) and `total` its length in all.
+fn body(head: &[u8], total: u64, content_type: &str, redactor: &Redactor) -> Value {
+    if head.is_empty() {
         return Value::Null;
     }
-    if let Ok(v) = serde_json::from_slice::<Value>(bytes) {
+    let whole = head.len() as u64 == total;
+    if whole && let Ok(v) = serde_json::from_slice::<Value>(head) {
         return redactor.json(&v);
     }
-    let text = String::from_utf8_lossy(&bytes[..bytes.len().min(MAX_LOGGED_BODY)]).into_owned();
+    let text = String::from_utf8_lossy(head);
     let text = if content_type.contains("x-www-form-urlencoded") {
         redactor.form(&text)
     } else {
         redactor.text(&text)
     };
-    if bytes.len() > MAX_LOGGED_BODY {
-        Value::String(format!("{text}... ({} bytes in all)", bytes.len()))
+    if text.len() > MAX_LOGGED_BODY || !whole {
+        let mut cut = MAX_LOGGED_BODY.min(text.len());
+        while !text.is_char_boundary(cut) {
+            cut -= 1;
+        }
+        Value::String(format!("{}... ({total} bytes in all)", &text[..cut]))
     } else {
         Value::String(text)
     }
@@ -87,10 +101,10 @@ pub fn entry(x: &Exchange<'_>, redactor: &Redactor) -> Value {
         "method": x.method,
         "url": redactor.text(x.url),
         "request-headers": headers(x.request_headers, redactor),
-        "request-body": body(x.request_body, &content_type(x.request_headers), redactor),
+        "request-body": body(x.request_body, x.request_body_len, &content_type(x.request_headers), redactor),
         "status": x.status,
         "response-headers": headers(x.response_headers, redactor),
-        "response-body": body(x.response_body, &content_type(x.response_headers), redactor),
+        "response-body": body(x.response_body, x.response_body_len, &content_type(x.response_headers), redactor),
         "duration-ms": (x.duration_ms * 1000.0).round() / 1000.0,
     });
     if let Some(r) = x.routed_to {
@@ -100,4 +114,33 @@ pub fn entry(x: &Exchange<'_>, redactor: &Redactor) -> Value {
         v["error"] = json!(e);
     }
     v
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_secret_across_the_cut_is_redacted_before_cutting() {
+        let secret = "s3cret-value-that-straddles";
+        let redactor = Redactor::new([secret.to_string()]);
+        // The secret starts 5 bytes before the logged length ends.
+        let mut text = "x".repeat(MAX_LOGGED_BODY - 5);
+        text.push_str(secret);
+        text.push_str(&"y".repeat(100));
+        let logged = body(text.as_bytes(), text.len() as u64, "text/plain", &redactor);
+        let logged = logged.as_str().unwrap();
+        assert!(!logged.contains("s3cre"), "no prefix of the secret leaks");
+        assert!(logged.contains("bytes in all"), "{logged}");
+    }
+
+    #[test]
+    fn a_partial_json_body_is_logged_as_cut_text() {
+        let redactor = Redactor::new(["tok-abcdef".to_string()]);
+        let head = br#"{"a": "tok-abcdef", "b": "#;
+        let logged = body(head, 10_000, "application/json", &redactor);
+        let logged = logged.as_str().unwrap();
+        assert!(!logged.contains("tok-abcdef"), "{logged}");
+        assert!(logged.ends_with("(10000 bytes in all)"), "{logged}");
+    }
 }

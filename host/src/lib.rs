@@ -4,10 +4,13 @@
 
 pub mod bindings;
 pub mod connection;
+pub mod cpu;
+pub mod egress;
 pub mod engine;
 pub mod file_store;
 pub mod http_hook;
 pub mod http_log;
+pub mod limits;
 pub mod paths;
 pub mod redact;
 pub mod result_text;
@@ -16,5 +19,6 @@ pub mod state;
 pub mod token_cache;
 pub mod values;
 
+pub use limits::Limits;
 pub use runtime::{Invocation, Outcome, Runtime, RuntimeConfig, TextOutcome};
 pub use token_cache::TokenCache;

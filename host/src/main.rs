@@ -92,6 +92,14 @@ struct Common {
 struct ConnectionSource {
     value: Value,
     file: Option<PathBuf>,
+    /// The name the host scopes the connection's tokens and files by: the file's
+    /// canonical path, or the demo connection's name.
+    id: String,
+}
+
+fn file_connection_id(file: &Path) -> String {
+    let path = std::fs::canonicalize(file).unwrap_or_else(|_| file.to_path_buf());
+    format!("file:{}", path.display())
 }
 
 fn sim_connection_file(name: &str) -> PathBuf {
@@ -174,7 +182,11 @@ async fn session(common: &Common) -> anyhow::Result<Session> {
             let value = handle.demo_connection(name).ok_or_else(|| {
                 anyhow!("the simulator has no connection '{name}' (demo-delegated, demo-app)")
             })?;
-            Some(ConnectionSource { value, file: None })
+            Some(ConnectionSource {
+                value,
+                file: None,
+                id: format!("demo:{name}"),
+            })
         }
         (Some(name), None, _) => {
             let file = sim_connection_file(name);
@@ -186,6 +198,7 @@ async fn session(common: &Common) -> anyhow::Result<Session> {
             })?;
             Some(ConnectionSource {
                 value: serde_json::from_str(&text)?,
+                id: format!("demo:{name}"),
                 file: Some(file),
             })
         }
@@ -196,6 +209,7 @@ async fn session(common: &Common) -> anyhow::Result<Session> {
                 serde_json::from_str(&text).with_context(|| format!("{path} is not valid JSON"))?;
             Some(ConnectionSource {
                 value,
+                id: file_connection_id(Path::new(path)),
                 file: Some(PathBuf::from(path)),
             })
         }
@@ -260,7 +274,10 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             };
             let s = session(&common).await?;
             let conn = need_connection(&s)?;
-            let outcome = s.runtime.run_command(&conn.value, &command, &input).await;
+            let outcome = s
+                .runtime
+                .run_command(&conn.id, &conn.value, &command, &input)
+                .await;
             // Like a platform would: keep the rotated refresh token in the connection file.
             if let (Some(token), Some(file)) = (&outcome.rotated_refresh_token, &conn.file) {
                 let mut value = conn.value.clone();
@@ -296,7 +313,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::AuthUrl { common } => {
             let s = session(&common).await?;
             let conn = need_connection(&s)?;
-            let outcome = s.runtime.get_authorization(&conn.value).await;
+            let outcome = s.runtime.get_authorization(&conn.id, &conn.value).await;
             if outcome.status() != "successful" {
                 print(&outcome.result);
                 return Ok(ExitCode::from(1));
@@ -325,7 +342,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 .and_then(|v| v["code-verifier"].as_str().map(str::to_string));
             let outcome = s
                 .runtime
-                .get_refresh_token(&value, verifier.as_deref())
+                .get_refresh_token(&conn.id, &value, verifier.as_deref())
                 .await;
             if outcome.status() != "successful" {
                 print(&outcome.result);
@@ -336,6 +353,10 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 .unwrap_or_default();
             value["refresh-token"] = json!(refresh);
             value["authorization-code"] = json!("");
+            // Tokens are cached per signed-in account; the next runs name it.
+            if let Some(account) = outcome.result["data"]["account"].as_str() {
+                value["account"] = json!(account);
+            }
             let stored = match &conn.file {
                 Some(file) => {
                     write_private(file, &value)?;

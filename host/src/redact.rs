@@ -1,6 +1,8 @@
 //! Scrubs secrets from anything the host writes: known secret strings, secret-named
 //! fields in JSON and forms, bearer tokens and JWT-shaped strings.
 
+use std::sync::{Arc, PoisonError, RwLock};
+
 use serde_json::Value;
 
 pub use secret_scan::MARK;
@@ -73,25 +75,66 @@ fn redact_url_credentials(s: &str) -> String {
     out
 }
 
+/// The secrets of one invocation. Clones share one set, so a token the transport learns
+/// from a token response is redacted from the guest's logs and result as well.
 #[derive(Debug, Clone, Default)]
 pub struct Redactor {
-    secrets: Secrets,
+    secrets: Arc<RwLock<Secrets>>,
 }
 
 impl Redactor {
     pub fn new(secrets: impl IntoIterator<Item = String>) -> Self {
-        Redactor {
-            secrets: Secrets::new(secrets),
+        let redactor = Redactor::default();
+        secrets.into_iter().for_each(|s| redactor.add(&s));
+        redactor
+    }
+
+    /// Adds a secret, and its JSON-escaped form when that differs, so JSON text can be
+    /// searched for it before anything is parsed (see [`Redactor::json_text`]).
+    pub fn add(&self, secret: &str) {
+        let mut set = self.secrets.write().unwrap_or_else(PoisonError::into_inner);
+        set.add(secret.to_string());
+        let escaped = serde_json::to_string(secret).unwrap_or_default();
+        let escaped = escaped.trim_matches('"');
+        if escaped != secret {
+            set.add(escaped.to_string());
         }
     }
 
-    pub fn add(&mut self, secret: &str) {
-        self.secrets.add(secret.to_string());
+    fn with<T>(&self, f: impl FnOnce(&Secrets) -> T) -> T {
+        f(&self.secrets.read().unwrap_or_else(PoisonError::into_inner))
+    }
+
+    /// Whether `bytes` hold one of the secrets (a request to an upload host).
+    pub fn has_secret(&self, bytes: &[u8]) -> bool {
+        self.with(|s| s.found_in_bytes(bytes))
+    }
+
+    /// The length of the longest secret: a body cut for the log keeps this much more, so
+    /// no secret straddles the cut unredacted.
+    pub fn longest_secret(&self) -> usize {
+        self.with(Secrets::longest)
     }
 
     pub fn text(&self, s: &str) -> String {
         let out = redact_url_credentials(s);
-        self.secrets.redacted(&out).unwrap_or(out)
+        self.with(|secrets| secrets.redacted(&out)).unwrap_or(out)
+    }
+
+    /// `text` (valid JSON) with every secret gone from its decoded strings, or None when it
+    /// holds none. The text is searched first and parsed only when it may hold one: a
+    /// decoded string holds a secret exactly when the text holds the secret as JSON escapes
+    /// it, unless the text uses the optional escapes `\u` or `\/`, which could spell
+    /// any secret; then it is parsed, scrubbed value by value, and written again.
+    pub fn json_text(&self, text: &str) -> Option<String> {
+        let optional_escapes = memchr::memmem::find(text.as_bytes(), b"\\u").is_some()
+            || memchr::memmem::find(text.as_bytes(), b"\\/").is_some();
+        if !optional_escapes && !self.has_secret(text.as_bytes()) && !has_url_credential(text) {
+            return None;
+        }
+        let value: Value = serde_json::from_str(text).ok()?;
+        let scrubbed = self.json_owned(value);
+        serde_json::to_string(&scrubbed).ok()
     }
 
     pub fn json(&self, v: &Value) -> Value {
@@ -107,7 +150,7 @@ impl Redactor {
     fn scrub(&self, v: &mut Value) {
         match v {
             Value::String(s) if looks_like_jwt(s) => *s = MARK.into(),
-            Value::String(s) if self.secrets.found_in(s) || has_url_credential(s) => {
+            Value::String(s) if self.has_secret(s.as_bytes()) || has_url_credential(s) => {
                 *s = self.text(s)
             }
             Value::Array(items) => items.iter_mut().for_each(|i| self.scrub(i)),

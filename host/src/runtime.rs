@@ -4,7 +4,7 @@
 
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, PoisonError};
 use std::time::{Duration, Instant};
 
 use anyhow::{Context, anyhow};
@@ -17,20 +17,23 @@ use wasmtime_wasi_http::WasiHttpCtx;
 
 use crate::bindings::{file_store, log, reply_tracking, token_cache};
 use crate::connection::{self, ConnectionInfo};
+use crate::cpu::{CpuBudgetExceeded, CpuMeter, Metered};
+use crate::egress::EgressPolicy;
 use crate::engine::{self, EngineOptions, Loaded};
 use crate::file_store::FileStore;
 use crate::http_hook::Outbound;
 use crate::http_log::HttpLog;
+use crate::limits::Limits;
 use crate::redact::Redactor;
 use crate::result_text;
-use crate::state::{LogLine, LogSink, StoreState};
+use crate::state::{LogLine, LogSink, StoreState, next_holder_id};
 use crate::token_cache::TokenCache;
 use crate::values::{self, InputError};
 
 pub const COMMANDS_INTERFACE: &str = "soar:office365/commands@0.1.0";
 pub const ACTIONS_INTERFACE: &str = "soar:office365/connection-actions@0.1.0";
 
-/// Epochs tick this often; the CPU budget is counted in these slices.
+/// Epochs tick this often: how often guest code checks its CPU budget.
 const EPOCH_TICK: Duration = Duration::from_millis(10);
 
 #[derive(Debug, Clone)]
@@ -39,10 +42,8 @@ pub struct RuntimeConfig {
     /// Where precompiled components are kept; None compiles every time.
     pub cache_dir: Option<PathBuf>,
     pub engine: EngineOptions,
-    /// Guest execution time, in epoch slices of 10 ms, at most per invocation.
-    pub cpu_budget: Duration,
-    /// Wall-clock time per invocation, at most (HTTP waits included).
-    pub wall_timeout: Duration,
+    /// Every resource one invocation may make the host spend.
+    pub limits: Limits,
     /// Host -> base URL routes (simulator, proxy).
     pub routes: Vec<(String, String)>,
     pub http_log: Option<PathBuf>,
@@ -64,8 +65,7 @@ impl RuntimeConfig {
             component,
             cache_dir: None,
             engine: EngineOptions::default(),
-            cpu_budget: Duration::from_secs(60),
-            wall_timeout: Duration::from_secs(600),
+            limits: Limits::default(),
             routes: Vec::new(),
             http_log: None,
             files_root,
@@ -120,7 +120,13 @@ impl TextOutcome {
     /// The result as a JSON value.
     pub fn parse(self) -> Outcome {
         self.map(|text| {
-            serde_json::from_str(&text).expect("the host writes the result document as JSON")
+            serde_json::from_str(&text).unwrap_or_else(|e| {
+                failed_result(
+                    "The result could not be read.",
+                    500,
+                    &format!("The host's result document is not JSON it can read: {e}"),
+                )
+            })
         })
     }
 }
@@ -140,6 +146,14 @@ impl Drop for Runtime {
     fn drop(&mut self) {
         self.ticker.store(true, Ordering::Relaxed);
     }
+}
+
+/// What [`Runtime::guarded`] hands back: the outcome (not yet scrubbed), the invocation's
+/// redactor, and the token-cache keys the invocation wrote.
+struct Guarded {
+    outcome: Outcome,
+    redactor: Redactor,
+    written_token_keys: Vec<String>,
 }
 
 /// A failed result in the common shape, for problems found by the host itself.
@@ -227,82 +241,62 @@ impl Runtime {
         &self.tokens
     }
 
+    /// The file store the guest sees when it runs for `connection_id`, for a platform
+    /// that puts files in (Send Mail's File IDs) or reads stored ones.
+    pub fn file_store(&self, connection_id: &str) -> FileStore {
+        FileStore::for_connection(
+            &self.config.files_root,
+            &connection_namespace(connection_id),
+        )
+    }
+
     /// A Store for one invocation on behalf of `conn` (None: no connection, e.g. describe).
     pub fn new_store(&self, conn: Option<&ConnectionInfo>) -> Store<StoreState> {
-        let mut redactor = Redactor::new(conn.map(|c| c.secrets.clone()).unwrap_or_default());
-        for token in self.tokens.refresh_tokens() {
+        let limits = self.config.limits;
+        // Everything the guest can reach is scoped by the connection the platform named.
+        let namespace = connection_namespace(conn.map(|c| c.id.as_str()).unwrap_or(""));
+        let redactor = Redactor::new(conn.map(|c| c.secrets.clone()).unwrap_or_default());
+        // Only this connection's own tokens: another connection's must never reach the
+        // redactor, or a guest could make other tenants' results read "[REDACTED]".
+        for token in self.tokens.refresh_tokens_in(&namespace) {
             redactor.add(&token);
         }
-        let tenant = conn.map(|c| c.tenant_id.as_str()).unwrap_or("");
-        let namespace_digest = Sha256::digest(
-            format!(
-                "{}|{}|{}",
-                conn.map(|c| c.environment.as_str()).unwrap_or(""),
-                tenant.to_ascii_lowercase(),
-                conn.map(|c| c.client_id.as_str()).unwrap_or("")
-            )
-            .as_bytes(),
-        );
+        let policy = match conn {
+            Some(c) => c.egress_policy(&self.config.routes, &self.config.deny_hosts),
+            // No connection (describe): no host at all.
+            None => EgressPolicy::default(),
+        };
+        let cpu = Arc::new(CpuMeter::new(limits.cpu_time));
         let state = StoreState {
             wasi: WasiCtx::builder().build(),
             http: WasiHttpCtx::new(),
             table: Default::default(),
-            outbound: Outbound {
-                allowed_hosts: conn
-                    .map(ConnectionInfo::allowed_hosts)
-                    .unwrap_or_default()
-                    .into_iter()
-                    .filter(|h| {
-                        !self
-                            .config
-                            .deny_hosts
-                            .iter()
-                            .any(|d| d.eq_ignore_ascii_case(h))
-                    })
-                    .collect(),
-                token_free_hosts: conn
-                    .map(|c| {
-                        connection::upload_hosts(&c.environment)
-                            .iter()
-                            .map(|h| h.to_string())
-                            .collect()
-                    })
-                    .unwrap_or_default(),
-                routes: Arc::new(self.config.routes.clone()),
-                log: self.http_log.clone(),
-                redactor: redactor.clone(),
-                denied: Arc::new(Mutex::new(Vec::new())),
-            },
-            limits: StoreState::limits(self.config.engine.memory_limit_bytes),
+            outbound: Outbound::new(policy, limits, self.http_log.clone(), redactor.clone()),
+            memory: StoreState::memory_limiter(self.config.engine.memory_limit_bytes),
+            cpu: cpu.clone(),
             tokens: self.tokens.clone(),
-            token_namespace: namespace_digest
-                .iter()
-                .take(8)
-                .map(|b| format!("{b:02x}"))
-                .collect(),
-            files: FileStore::for_tenant(&self.config.files_root, tenant),
+            holder: next_holder_id(),
+            files: FileStore::for_connection(&self.config.files_root, &namespace)
+                .with_quota(limits.file_store_bytes),
+            token_namespace: namespace,
             response_link_base: self.config.response_link_base.clone(),
-            log: LogSink {
-                lines: Default::default(),
-                echo_stderr: self.config.echo_log,
-            },
+            log: LogSink::new(
+                self.config.echo_log,
+                limits.log_bytes,
+                limits.log_line_bytes,
+            ),
             redactor,
-            cpu_slices: 0,
+            written_token_keys: Arc::default(),
             rotated_refresh_token: None,
         };
         let mut store = Store::new(&self.engine, state);
-        store.limiter(|s| &mut s.limits);
-        let budget_slices =
-            (self.config.cpu_budget.as_millis() / EPOCH_TICK.as_millis()).max(1) as u64;
+        store.limiter(|s| &mut s.memory);
         store.set_epoch_deadline(1);
-        // Each expiry is one slice in which the guest ran; yielding keeps the executor fair.
-        store.epoch_deadline_callback(move |mut ctx| {
-            let state = ctx.data_mut();
-            state.cpu_slices += 1;
-            if state.cpu_slices > budget_slices {
-                return Err(wasmtime::Error::msg(
-                    "the command used more than its CPU budget",
-                ));
+        // Every tick inside guest code checks the CPU spent so far, host calls included;
+        // yielding keeps the executor fair to other invocations.
+        store.epoch_deadline_callback(move |_| {
+            if cpu.exceeded() {
+                return Err(wasmtime::Error::msg(cpu_budget_message(cpu.budget())));
             }
             Ok(UpdateDeadline::Yield(1))
         });
@@ -351,7 +345,9 @@ impl Runtime {
             .ok_or_else(|| anyhow!("'{function}' returned nothing"))
     }
 
-    /// Runs with the wall-clock timeout; traps and timeouts become failed results.
+    /// Runs within the invocation's CPU and wall-clock limits; traps, timeouts and results
+    /// over the size limit become failed results. The result is as lifted, not yet
+    /// scrubbed: the caller scrubs it with the invocation's redactor, returned beside it.
     async fn guarded(
         &self,
         label: &str,
@@ -361,50 +357,84 @@ impl Runtime {
         build_params: impl FnOnce(
             &[(String, wasmtime::component::Type)],
         ) -> Result<Vec<Val>, InputError>,
-    ) -> Outcome {
+    ) -> Guarded {
+        let limits = self.config.limits;
         let mut store = self.new_store(conn);
         let logs = store.data().log.lines.clone();
         let denied = store.data().outbound.denied.clone();
+        let cpu = store.data().cpu.clone();
         let started = Instant::now();
-        let call = self.call(&mut store, interface, function, build_params);
-        let result = match tokio::time::timeout(self.config.wall_timeout, call).await {
-            Ok(Ok(Ok(val))) => values::to_json(val),
-            Ok(Ok(Err(input))) => failed_result(
-                &format!("{label} failed."),
-                400,
-                &format!("{}: {}", input.parameter, input.message),
-            ),
-            Ok(Err(trap)) => failed_result(
-                &format!("{label} failed."),
+        let failed = |status: u16, message: &str| {
+            failed_result(&format!("{label} failed."), status, message)
+        };
+        let call = Metered::new(
+            self.call(&mut store, interface, function, build_params),
+            &cpu,
+        );
+        let result = match tokio::time::timeout(limits.wall_time, call).await {
+            Ok(Ok(Ok(Ok(val)))) => values::to_json(val),
+            Ok(Ok(Ok(Err(input)))) => {
+                failed(400, &format!("{}: {}", input.parameter, input.message))
+            }
+            Ok(Ok(Err(trap))) => failed(
                 500,
                 &format!("The component stopped: {}", root_cause(&trap)),
             ),
-            Err(_) => failed_result(
-                &format!("{label} failed."),
+            Ok(Err(CpuBudgetExceeded)) => failed(
+                500,
+                &format!(
+                    "The component stopped: {}",
+                    cpu_budget_message(limits.cpu_time)
+                ),
+            ),
+            Err(_) => failed(
                 504,
                 &format!(
                     "The command did not finish within {} s (wall-clock limit); it was stopped after {:.1} s.",
-                    self.config.wall_timeout.as_secs(),
+                    limits.wall_time.as_secs(),
                     started.elapsed().as_secs_f64()
                 ),
             ),
         };
+        store.data_mut().log.finish();
         let redactor = store.data().redactor.clone();
-        // Secrets never leave in a result, except the one an action exists to deliver
-        // (Get Refresh Token's refresh token, in `data`).
-        let result = match result.get("ok") {
-            Some(ok) if interface == Some(ACTIONS_INTERFACE) => json!({"ok": ok}),
-            _ => redactor.json_owned(result),
-        };
-        let logs = logs.lock().unwrap().clone();
-        let denied_hosts = denied.lock().unwrap().clone();
+        let written_token_keys = store.data().written_token_keys.clone();
         let rotated_refresh_token = store.data().rotated_refresh_token.clone();
-        Outcome {
+        let peak_memory_bytes = store.data().memory.peak_memory_bytes as u64;
+        // The guest's memory goes back to the pool before the result is worked on.
+        drop(store);
+        let size = result_text::approximate_size(&result);
+        let result = if size > limits.result_bytes {
+            failed(
+                500,
+                &format!(
+                    "The component's result is about {size} bytes, over the host's limit of {} bytes per result.",
+                    limits.result_bytes
+                ),
+            )
+        } else {
+            result
+        };
+        let logs = logs.lock().unwrap_or_else(PoisonError::into_inner).clone();
+        let denied_hosts = denied
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .clone();
+        let outcome = Outcome {
             result,
             logs,
             denied_hosts,
             rotated_refresh_token,
-            peak_memory_bytes: store.data().limits.peak_memory_bytes as u64,
+            peak_memory_bytes,
+        };
+        let written_token_keys = written_token_keys
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .clone();
+        Guarded {
+            outcome,
+            redactor,
+            written_token_keys,
         }
     }
 
@@ -413,9 +443,15 @@ impl Runtime {
         self.manifest
             .get_or_try_init(|| async {
                 let mut store = self.new_store(None);
-                let val = self
-                    .call(&mut store, None, "describe", |_| Ok(Vec::new()))
-                    .await??;
+                let cpu = store.data().cpu.clone();
+                let call = Metered::new(
+                    self.call(&mut store, None, "describe", |_| Ok(Vec::new())),
+                    &cpu,
+                );
+                let val = tokio::time::timeout(self.config.limits.wall_time, call)
+                    .await
+                    .map_err(|_| anyhow!("describe did not finish within the wall-clock limit"))?
+                    .map_err(|_| anyhow!("{}", cpu_budget_message(cpu.budget())))???;
                 Ok::<Value, anyhow::Error>(values::to_json(val))
             })
             .await
@@ -446,8 +482,18 @@ impl Runtime {
 
     /// Runs a command: `connection` is the connection file's JSON, `input` the command
     /// input with WIT field names or the seed's labels as keys.
-    pub async fn run_command(&self, connection: &Value, command: &str, input: &Value) -> Outcome {
-        self.run_command_text(connection, command, input)
+    ///
+    /// `connection_id` is the platform's name for the connection: everything the guest can
+    /// reach (token cache, refresh tokens, file store, redaction set) is scoped by it, so
+    /// two connections never see each other's state, even of the same app and tenant.
+    pub async fn run_command(
+        &self,
+        connection_id: &str,
+        connection: &Value,
+        command: &str,
+        input: &Value,
+    ) -> Outcome {
+        self.run_command_text(connection_id, connection, command, input)
             .await
             .parse()
     }
@@ -455,23 +501,59 @@ impl Runtime {
     /// [`Runtime::run_command`] with the result as one JSON document's text.
     pub async fn run_command_text(
         &self,
+        connection_id: &str,
         connection: &Value,
         command: &str,
         input: &Value,
     ) -> TextOutcome {
-        self.command(connection, command, input)
-            .await
-            .map(|result| result_text::document(&result))
+        let (outcome, redactor) = self
+            .command(connection_id, connection, command, input)
+            .await;
+        let depth = self.config.limits.result_json_depth;
+        outcome.map(
+            |result| match result_text::document(result, &redactor, depth) {
+                Ok(text) => text,
+                Err(problem) => failed_result(
+                    &format!("{} failed.", label_of(command)),
+                    500,
+                    &format!("The component's result was refused: {problem}"),
+                )
+                .to_string(),
+            },
+        )
     }
 
-    /// The command's result record as lifted, its JSON parts still text.
-    async fn command(&self, connection: &Value, command: &str, input: &Value) -> Outcome {
+    /// The command's result record as lifted, its JSON parts still text and not yet
+    /// scrubbed, and the invocation's redactor to scrub them with.
+    async fn command(
+        &self,
+        connection_id: &str,
+        connection: &Value,
+        command: &str,
+        input: &Value,
+    ) -> (Outcome, Redactor) {
+        let (outcome, redactor) = self
+            .prepared_command(connection_id, connection, command, input)
+            .await;
+        (outcome, redactor.unwrap_or_default())
+    }
+
+    async fn prepared_command(
+        &self,
+        connection_id: &str,
+        connection: &Value,
+        command: &str,
+        input: &Value,
+    ) -> (Outcome, Option<Redactor>) {
         let manifest = match self.describe().await {
             Ok(m) => m,
             Err(e) => {
-                return host_failure(
-                    &label_of(command),
-                    &format!("the component could not describe itself: {e}"),
+                return (
+                    host_failure(
+                        &label_of(command),
+                        &format!("the component could not describe itself: {e}"),
+                    ),
+                    None,
                 );
             }
         };
@@ -483,23 +565,26 @@ impl Runtime {
                 .as_array()
                 .map(|c| c.iter().filter_map(|c| c["name"].as_str()).collect())
                 .unwrap_or_default();
-            return host_failure(
-                &label_of(command),
-                &format!(
-                    "Unknown command '{command}'. This component implements: {}.",
-                    known.join(", ")
+            return (
+                host_failure(
+                    &label_of(command),
+                    &format!(
+                        "Unknown command '{command}'. This component implements: {}.",
+                        known.join(", ")
+                    ),
                 ),
+                None,
             );
         };
         let label = info["label"].as_str().unwrap_or(command).to_string();
-        let conn = match connection::parse(connection) {
+        let conn = match connection::parse(connection_id, connection) {
             Ok(c) => c,
-            Err(e) => return input_failure(&label, &e),
+            Err(e) => return (input_failure(&label, &e), None),
         };
         let labels = self.labels(command).await;
         let input = match normalize_input(input, &labels) {
             Ok(i) => i,
-            Err(e) => return input_failure(&label, &e),
+            Err(e) => return (input_failure(&label, &e), None),
         };
         let label_for = |name: &str| {
             labels
@@ -509,40 +594,54 @@ impl Runtime {
                 .unwrap_or_else(|| name.to_string())
         };
         let conn_wit = conn.wit.clone();
-        self.guarded(
-            &label,
-            Some(&conn),
-            Some(COMMANDS_INTERFACE),
-            command,
-            |params| {
-                let mut vals = Vec::new();
-                for (name, ty) in params {
-                    let v = if name == "connection" {
-                        values::to_val(ty, Some(&conn_wit), "Connection", &|n: &str| n.to_string())?
-                    } else {
-                        values::to_val(ty, Some(&input), &label, &label_for)?
-                    };
-                    vals.push(v);
-                }
-                Ok(vals)
-            },
-        )
-        .await
+        let Guarded {
+            outcome, redactor, ..
+        } = self
+            .guarded(
+                &label,
+                Some(&conn),
+                Some(COMMANDS_INTERFACE),
+                command,
+                |params| {
+                    let mut vals = Vec::new();
+                    for (name, ty) in params {
+                        let v = if name == "connection" {
+                            values::to_val(ty, Some(&conn_wit), "Connection", &|n: &str| {
+                                n.to_string()
+                            })?
+                        } else {
+                            values::to_val(ty, Some(&input), &label, &label_for)?
+                        };
+                        vals.push(v);
+                    }
+                    Ok(vals)
+                },
+            )
+            .await;
+        (outcome, Some(redactor))
     }
 
     /// "Get Authorization": `{url, state, code-verifier}` or a failed result.
-    pub async fn get_authorization(&self, connection: &Value) -> Outcome {
-        self.action(connection, "Get Authorization", "get-authorization", None)
-            .await
+    pub async fn get_authorization(&self, connection_id: &str, connection: &Value) -> Outcome {
+        self.action(
+            connection_id,
+            connection,
+            "Get Authorization",
+            "get-authorization",
+            None,
+        )
+        .await
     }
 
     /// "Get Refresh Token": `{refresh-token, granted-scope}` or a failed result.
     pub async fn get_refresh_token(
         &self,
+        connection_id: &str,
         connection: &Value,
         code_verifier: Option<&str>,
     ) -> Outcome {
         self.action(
+            connection_id,
             connection,
             "Get Refresh Token",
             "get-refresh-token",
@@ -553,18 +652,23 @@ impl Runtime {
 
     async fn action(
         &self,
+        connection_id: &str,
         connection: &Value,
         label: &str,
         function: &str,
         verifier: Option<&str>,
     ) -> Outcome {
-        let conn = match connection::parse(connection) {
+        let conn = match connection::parse(connection_id, connection) {
             Ok(c) => c,
             Err(e) => return input_failure(label, &e),
         };
         let conn_wit = conn.wit.clone();
         let verifier = verifier.map(|v| Value::String(v.to_string()));
-        let mut outcome = self
+        let Guarded {
+            mut outcome,
+            redactor,
+            written_token_keys,
+        } = self
             .guarded(
                 label,
                 Some(&conn),
@@ -584,16 +688,38 @@ impl Runtime {
                 },
             )
             .await;
-        // result<ok, command-error> -> a successful value or a failed result.
+        // result<ok, command-error> -> a successful value or a failed result. Secrets never
+        // leave in it, except the one an action exists to deliver (Get Refresh Token's
+        // refresh token, in `data`).
         outcome.result = match outcome.result.get("ok") {
             Some(ok) => json!({"status": "successful", "data": ok}),
             None => match outcome.result.get("err") {
-                Some(err) => json!({"status": "failed", "errors": [err]}),
-                None => outcome.result,
+                Some(err) => json!({"status": "failed", "errors": [redactor.json(err)]}),
+                None => redactor.json_owned(outcome.result),
             },
         };
+        if function == "get-refresh-token" && outcome.status() == "successful" {
+            // The new grant supersedes whatever this connection had cached: the newest
+            // grant wins over an older rotated refresh token.
+            self.tokens
+                .forget_connection(&connection_namespace(&conn.id), &written_token_keys);
+        }
         outcome
     }
+}
+
+/// The prefix of a connection's token-cache keys and the name of its file store: a digest
+/// of the platform's connection id, so no id can collide with or name another's.
+pub fn connection_namespace(connection_id: &str) -> String {
+    let digest = Sha256::digest(connection_id.as_bytes());
+    digest.iter().take(16).map(|b| format!("{b:02x}")).collect()
+}
+
+fn cpu_budget_message(budget: Duration) -> String {
+    format!(
+        "the command used more than its CPU budget of {} s (guest code and host calls)",
+        budget.as_secs_f64()
+    )
 }
 
 fn root_cause(e: &anyhow::Error) -> String {

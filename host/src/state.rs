@@ -1,7 +1,8 @@
 //! What one Store holds: WASI and wasi:http contexts, limits, and the host capabilities
 //! the guest imports (token cache, file store, log), scoped to one connection.
 
-use std::sync::{Arc, Mutex};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, PoisonError};
 
 use serde::Serialize;
 use wasmtime::component::ResourceTable;
@@ -10,6 +11,7 @@ use wasmtime_wasi::{WasiCtx, WasiCtxView, WasiView};
 use wasmtime_wasi_http::{WasiHttpCtx, WasiHttpCtxView, WasiHttpView};
 
 use crate::bindings::{file_store, log, reply_tracking, token_cache};
+use crate::cpu::CpuMeter;
 use crate::file_store::FileStore;
 use crate::http_hook::Outbound;
 use crate::redact::Redactor;
@@ -21,23 +23,99 @@ pub struct LogLine {
     pub message: String,
 }
 
-/// Where guest log lines go: kept for the caller, optionally echoed to stderr live.
+/// Where guest log lines go: kept for the caller, optionally echoed to stderr live, within
+/// the invocation's log limits (`Limits::log_bytes`, `Limits::log_line_bytes`).
 #[derive(Clone, Default)]
 pub struct LogSink {
     pub lines: Arc<Mutex<Vec<LogLine>>>,
     pub echo_stderr: bool,
+    pub max_bytes: usize,
+    pub max_line_bytes: usize,
+    /// Bytes kept so far, and lines dropped past the limit.
+    used: usize,
+    dropped: u64,
 }
 
 impl LogSink {
-    fn push(&self, level: &str, message: String) {
+    pub fn new(echo_stderr: bool, max_bytes: usize, max_line_bytes: usize) -> LogSink {
+        LogSink {
+            echo_stderr,
+            max_bytes,
+            max_line_bytes,
+            ..LogSink::default()
+        }
+    }
+
+    /// Whether another line would still be kept (the caller skips redacting it if not).
+    fn has_room(&mut self) -> bool {
+        if self.used < self.max_bytes {
+            return true;
+        }
+        self.dropped += 1;
+        false
+    }
+
+    fn push(&mut self, level: &str, message: String) {
+        let message = cut(message, self.max_line_bytes);
+        if self.used.saturating_add(message.len()) > self.max_bytes {
+            self.dropped += 1;
+            self.used = self.max_bytes;
+            return;
+        }
+        self.used += message.len();
         if self.echo_stderr {
             eprintln!("[{level}] {message}");
         }
-        self.lines.lock().unwrap().push(LogLine {
-            level: level.to_string(),
-            message,
-        });
+        self.lines
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .push(LogLine {
+                level: level.to_string(),
+                message,
+            });
     }
+
+    /// Says how many lines the limit dropped, once, at the end of the invocation.
+    pub fn finish(&mut self) {
+        if self.dropped > 0 {
+            let line = LogLine {
+                level: "warn".into(),
+                message: format!(
+                    "{} log lines dropped: over the host's log limit of {} bytes per invocation",
+                    self.dropped, self.max_bytes
+                ),
+            };
+            if self.echo_stderr {
+                eprintln!("[warn] {}", line.message);
+            }
+            self.lines
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner)
+                .push(line);
+            self.dropped = 0;
+        }
+    }
+}
+
+/// `text` cut to at most `max` bytes on a character boundary, saying so.
+fn cut(mut text: String, max: usize) -> String {
+    if text.len() <= max {
+        return text;
+    }
+    let mut end = max;
+    while !text.is_char_boundary(end) {
+        end -= 1;
+    }
+    let total = text.len();
+    text.truncate(end);
+    text.push_str(&format!("... ({total} bytes in all)"));
+    text
+}
+
+/// A unique id per Store: who holds a token-cache lease.
+pub fn next_holder_id() -> u64 {
+    static NEXT: AtomicU64 = AtomicU64::new(1);
+    NEXT.fetch_add(1, Ordering::Relaxed)
 }
 
 pub struct StoreState {
@@ -45,8 +123,12 @@ pub struct StoreState {
     pub http: WasiHttpCtx,
     pub table: ResourceTable,
     pub outbound: Outbound,
-    pub limits: Limits,
+    pub memory: MemoryLimiter,
+    /// CPU time of the invocation, host calls included.
+    pub cpu: Arc<CpuMeter>,
     pub tokens: Arc<TokenCache>,
+    /// This Store's id as a token-cache lease holder.
+    pub holder: u64,
     /// Prefix that keeps one connection's cache keys apart from another's, whatever
     /// key the guest asks for.
     pub token_namespace: String,
@@ -55,21 +137,21 @@ pub struct StoreState {
     pub response_link_base: Option<String>,
     pub log: LogSink,
     pub redactor: Redactor,
-    /// 10 ms epoch slices the guest has run through (see `runtime.rs`).
-    pub cpu_slices: u64,
+    /// Token-cache keys this invocation wrote (full keys, namespace included).
+    pub written_token_keys: Arc<Mutex<Vec<String>>>,
     /// The last refresh token the guest handed over in this invocation.
     pub rotated_refresh_token: Option<String>,
 }
 
-/// The Store's limits, and the high-water mark of guest linear memory they
+/// The Store's memory limits, and the high-water mark of guest linear memory they
 /// let through (for benchmarks and operators sizing the memory limit).
-pub struct Limits {
+pub struct MemoryLimiter {
     inner: StoreLimits,
     /// The largest size any linear memory of the guest was allowed to reach.
     pub peak_memory_bytes: usize,
 }
 
-impl ResourceLimiter for Limits {
+impl ResourceLimiter for MemoryLimiter {
     fn memory_growing(
         &mut self,
         current: usize,
@@ -114,8 +196,8 @@ impl ResourceLimiter for Limits {
 }
 
 impl StoreState {
-    pub fn limits(memory_limit_bytes: usize) -> Limits {
-        Limits {
+    pub fn memory_limiter(memory_limit_bytes: usize) -> MemoryLimiter {
+        MemoryLimiter {
             inner: StoreLimitsBuilder::new()
                 .memory_size(memory_limit_bytes)
                 .instances(32)
@@ -129,6 +211,14 @@ impl StoreState {
 
     fn key(&self, key: &str) -> String {
         format!("{}|{key}", self.token_namespace)
+    }
+}
+
+impl Drop for StoreState {
+    fn drop(&mut self) {
+        // A lease this invocation still holds (its refresh failed, or it was stopped)
+        // passes to the next waiter now, not when the lease times out.
+        self.tokens.release_leases(self.holder);
     }
 }
 
@@ -152,19 +242,26 @@ impl WasiHttpView for StoreState {
 }
 
 impl token_cache::Host for StoreState {
-    fn get(&mut self, key: String) -> Option<token_cache::CachedToken> {
-        self.tokens.get(&self.key(&key)).map(|t| {
-            self.redactor.add(&t.access_token);
-            token_cache::CachedToken {
-                access_token: t.access_token,
-                expires_at: t.expires_at,
-            }
-        })
+    async fn get(&mut self, key: String) -> Option<token_cache::CachedToken> {
+        let now = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.as_secs());
+        let key = self.key(&key);
+        self.tokens
+            .get_or_lease(&key, self.holder, now)
+            .await
+            .map(|t| {
+                self.redactor.add(&t.access_token);
+                token_cache::CachedToken {
+                    access_token: t.access_token,
+                    expires_at: t.expires_at,
+                }
+            })
     }
 
     fn put(&mut self, key: String, token: token_cache::CachedToken) {
         self.redactor.add(&token.access_token);
-        self.outbound.redactor.add(&token.access_token);
+        self.wrote(self.key(&key));
         self.tokens.put(
             &self.key(&key),
             CachedToken {
@@ -179,12 +276,14 @@ impl token_cache::Host for StoreState {
     }
 
     fn get_refresh_token(&mut self, key: String) -> Option<String> {
-        self.tokens.get_refresh_token(&self.key(&key))
+        let token = self.tokens.get_refresh_token(&self.key(&key))?;
+        self.redactor.add(&token);
+        Some(token)
     }
 
     fn put_refresh_token(&mut self, key: String, refresh_token: String) {
         self.redactor.add(&refresh_token);
-        self.outbound.redactor.add(&refresh_token);
+        self.wrote(self.key(&key));
         self.tokens
             .put_refresh_token(&self.key(&key), &refresh_token);
         self.rotated_refresh_token = Some(refresh_token);
@@ -235,16 +334,45 @@ impl log::Host for StoreState {
             log::Level::Warn => "warn",
             log::Level::Error => "error",
         };
-        self.log.push(level, self.redactor.text(&message));
+        if self.log.has_room() {
+            let text = self.redactable(message);
+            self.log.push(level, text);
+        }
     }
 
     fn progress(&mut self, done: u32, total: u32, message: String) {
+        if !self.log.has_room() {
+            return;
+        }
+        let message = self.redactable(message);
         let text = if total > 0 {
-            format!("{done}/{total} {}", self.redactor.text(&message))
+            format!("{done}/{total} {message}")
         } else {
-            format!("{done} {}", self.redactor.text(&message))
+            format!("{done} {message}")
         };
         self.log.push("progress", text);
+    }
+}
+
+impl StoreState {
+    fn wrote(&self, key: String) {
+        let mut keys = self
+            .written_token_keys
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner);
+        if !keys.contains(&key) && keys.len() < 64 {
+            keys.push(key);
+        }
+    }
+
+    /// A guest's log text redacted, cut first only where no secret can straddle the cut:
+    /// the line limit plus the longest secret is kept for redaction.
+    fn redactable(&self, message: String) -> String {
+        let keep = self
+            .log
+            .max_line_bytes
+            .saturating_add(self.redactor.longest_secret());
+        self.redactor.text(&cut(message, keep))
     }
 }
 

@@ -38,7 +38,7 @@ pub fn component() -> PathBuf {
 
 pub struct Options {
     pub sim: SimConfig,
-    pub wall_timeout: Duration,
+    pub wall_time: Duration,
     /// Hosts the runtime may not route (to see the allowlist refuse them).
     pub configure: Option<fn(&mut RuntimeConfig)>,
 }
@@ -47,7 +47,7 @@ impl Default for Options {
     fn default() -> Self {
         Options {
             sim: SimConfig::default(),
-            wall_timeout: Duration::from_secs(120),
+            wall_time: Duration::from_secs(120),
             configure: None,
         }
     }
@@ -70,7 +70,7 @@ impl Fixture {
             .map(|h| (h.to_string(), sim.url()))
             .collect();
         config.http_log = Some(dir.path().join("http.log"));
-        config.wall_timeout = options.wall_timeout;
+        config.limits.wall_time = options.wall_time;
         if let Some(configure) = options.configure {
             configure(&mut config);
         }
@@ -88,14 +88,43 @@ impl Fixture {
         self.sim.demo_connection(name).expect("demo connection")
     }
 
+    /// Runs as the connection [`connection_id`] names.
     pub async fn run(&self, connection: &Value, command: &str, input: Value) -> Outcome {
-        self.runtime.run_command(connection, command, &input).await
+        self.run_as(&connection_id(connection), connection, command, input)
+            .await
+    }
+
+    /// [`Fixture::run`] for the connection the platform names `id`.
+    pub async fn run_as(
+        &self,
+        id: &str,
+        connection: &Value,
+        command: &str,
+        input: Value,
+    ) -> Outcome {
+        self.runtime
+            .run_command(id, connection, command, &input)
+            .await
     }
 
     /// [`Fixture::run`] with the result as the host's JSON text, unparsed.
     pub async fn run_text(&self, connection: &Value, command: &str, input: Value) -> TextOutcome {
         self.runtime
-            .run_command_text(connection, command, &input)
+            .run_command_text(&connection_id(connection), connection, command, &input)
+            .await
+    }
+
+    /// "Get Authorization" for `connection`.
+    pub async fn get_authorization(&self, connection: &Value) -> Outcome {
+        self.runtime
+            .get_authorization(&connection_id(connection), connection)
+            .await
+    }
+
+    /// "Get Refresh Token" for `connection`.
+    pub async fn get_refresh_token(&self, connection: &Value, verifier: Option<&str>) -> Outcome {
+        self.runtime
+            .get_refresh_token(&connection_id(connection), connection, verifier)
             .await
     }
 
@@ -120,8 +149,8 @@ impl Fixture {
         content_type: &str,
         data: &[u8],
     ) -> String {
-        let tenant = connection["tenant-id"].as_str().expect("tenant-id");
-        o365_host::file_store::FileStore::for_tenant(&self.dir.path().join("files"), tenant)
+        self.runtime
+            .file_store(&connection_id(connection))
             .put(name, content_type, data)
             .expect("file stored")
             .file_id
@@ -129,9 +158,7 @@ impl Fixture {
 
     /// A file the guest stored, read back from the tenant's file store.
     pub fn stored_file(&self, connection: &Value, file_id: &str) -> (String, Vec<u8>) {
-        let tenant = connection["tenant-id"].as_str().unwrap_or_default();
-        let store =
-            o365_host::file_store::FileStore::for_tenant(&self.dir.path().join("files"), tenant);
+        let store = self.runtime.file_store(&connection_id(connection));
         let (info, data) = store.get(file_id).expect("the file is in the store");
         (info.name, data)
     }
@@ -159,6 +186,19 @@ impl Fixture {
             .iter()
             .filter(|r| r.path.contains(fragment))
             .count()
+    }
+}
+
+/// The id a test's platform names `connection` by: its `connection-id` field when the test
+/// sets one, else one per tenant and app (the demo connections).
+pub fn connection_id(connection: &Value) -> String {
+    match connection["connection-id"].as_str() {
+        Some(id) => id.to_string(),
+        None => format!(
+            "{}/{}",
+            connection["tenant-id"].as_str().unwrap_or_default(),
+            connection["client-id"].as_str().unwrap_or_default()
+        ),
     }
 }
 

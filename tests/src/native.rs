@@ -53,7 +53,7 @@ impl NativeEnv {
             route: route.trim_end_matches('/').to_string(),
             tokens: Mutex::default(),
             refresh_tokens: Mutex::default(),
-            files: FileStore::for_tenant(files_root, tenant),
+            files: FileStore::for_connection(files_root, tenant),
         }
     }
 

@@ -37,6 +37,8 @@ pub struct AuthorizationCode {
     pub callback_url: String,
     pub authorization_code: Option<String>,
     pub refresh_token: Option<String>,
+    /// The signed-in account (`oid.tid`) the refresh token belongs to, when known.
+    pub account: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]

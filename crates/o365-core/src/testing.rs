@@ -87,6 +87,7 @@ pub fn delegated_connection() -> Connection {
             callback_url: "https://soar.example/callback".into(),
             authorization_code: None,
             refresh_token: Some("rt".into()),
+            account: None,
         }),
         ..app_connection()
     }

@@ -45,6 +45,7 @@ pub fn connection(c: Connection) -> core::Connection {
                     callback_url: g.callback_url,
                     authorization_code: g.authorization_code,
                     refresh_token: g.refresh_token,
+                    account: g.account,
                 })
             }
         },

@@ -61,6 +61,7 @@ impl exports::soar::office365::connection_actions::Guest for Component {
         .map(|g| RefreshTokenGrant {
             refresh_token: g.refresh_token,
             granted_scope: g.granted_scope,
+            account: g.account,
         })
         .map_err(|e| convert::action_error("Get Refresh Token", &e, &conn))
     }

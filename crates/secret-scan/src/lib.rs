@@ -106,7 +106,17 @@ impl Secrets {
 
     /// Whether `text` holds any of the secrets.
     pub fn found_in(&self, text: &str) -> bool {
-        self.secrets.iter().any(|s| s.is_in(text.as_bytes()))
+        self.found_in_bytes(text.as_bytes())
+    }
+
+    /// [`Secrets::found_in`] on bytes (a request body, a header value).
+    pub fn found_in_bytes(&self, bytes: &[u8]) -> bool {
+        self.secrets.iter().any(|s| s.is_in(bytes))
+    }
+
+    /// The length of the longest secret held (0 when none).
+    pub fn longest(&self) -> usize {
+        self.secrets.first().map_or(0, |s| s.text.len())
     }
 
     /// `text` with every secret replaced by [`MARK`]; `None` when it holds none

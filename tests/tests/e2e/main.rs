@@ -9,6 +9,7 @@ mod fetch;
 mod folders;
 mod hostile;
 mod inputs;
+mod isolation;
 mod messages;
 mod openapi;
 mod policy;

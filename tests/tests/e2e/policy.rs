@@ -162,7 +162,7 @@ async fn malformed_body_is_a_clear_error() {
 #[tokio::test]
 async fn wall_clock_limit_stops_a_slow_command() {
     let f = Fixture::with(Options {
-        wall_timeout: Duration::from_secs(1),
+        wall_time: Duration::from_secs(1),
         ..Options::default()
     })
     .await;

@@ -25,7 +25,7 @@ async fn secrets_tokens_and_codes_appear_nowhere() {
     outputs.push(f.run(&wrong, "test-connection", json!({})).await);
 
     // Sign in: code and verifier.
-    let auth = f.runtime.get_authorization(&delegated).await;
+    let auth = f.get_authorization(&delegated).await;
     let url = auth.result["data"]["url"].as_str().unwrap().to_string();
     let verifier = auth.result["data"]["code-verifier"]
         .as_str()
@@ -54,10 +54,7 @@ async fn secrets_tokens_and_codes_appear_nowhere() {
         .to_string();
     let mut with_code = delegated.clone();
     with_code["authorization-code"] = json!(code);
-    let grant = f
-        .runtime
-        .get_refresh_token(&with_code, Some(&verifier))
-        .await;
+    let grant = f.get_refresh_token(&with_code, Some(&verifier)).await;
     assert_eq!(grant.status(), "successful");
     let issued_refresh = grant.result["data"]["refresh-token"]
         .as_str()

@@ -53,7 +53,7 @@ async fn client_credentials_token_is_cached_across_invocations() {
 
 /// Get Authorization -> the browser's trip to /authorize -> Get Refresh Token.
 async fn sign_in(f: &Fixture, conn: &Value) -> (Value, String) {
-    let auth = f.runtime.get_authorization(conn).await;
+    let auth = f.get_authorization(conn).await;
     assert_eq!(auth.status(), "successful", "{:#}", auth.result);
     let url = auth.result["data"]["url"].as_str().unwrap();
     assert!(url.contains("code_challenge_method=S256"), "{url}");
@@ -85,7 +85,7 @@ async fn sign_in(f: &Fixture, conn: &Value) -> (Value, String) {
 async fn authorization_code_with_pkce_then_commands_use_the_stored_refresh_token() {
     let f = Fixture::new().await;
     let (conn, verifier) = sign_in(&f, &f.demo("demo-delegated")).await;
-    let grant = f.runtime.get_refresh_token(&conn, Some(&verifier)).await;
+    let grant = f.get_refresh_token(&conn, Some(&verifier)).await;
     assert_eq!(grant.status(), "successful", "{:#}", grant.result);
     let refresh = grant.result["data"]["refresh-token"]
         .as_str()
@@ -117,7 +117,6 @@ async fn wrong_pkce_verifier_is_refused_with_a_clear_message() {
     let f = Fixture::new().await;
     let (conn, _) = sign_in(&f, &f.demo("demo-delegated")).await;
     let grant = f
-        .runtime
         .get_refresh_token(&conn, Some("a-verifier-that-does-not-match-0123456789abc"))
         .await;
     assert_eq!(grant.status(), "failed");
@@ -295,7 +294,7 @@ async fn callback_url_changed_between_the_buttons_is_explained() {
     let f = Fixture::new().await;
     let (mut conn, verifier) = sign_in(&f, &f.demo("demo-delegated")).await;
     conn["callback-url"] = json!("https://soar.example/other");
-    let grant = f.runtime.get_refresh_token(&conn, Some(&verifier)).await;
+    let grant = f.get_refresh_token(&conn, Some(&verifier)).await;
     assert_eq!(grant.status(), "failed");
     let msg = grant.result["errors"][0]["message"].as_str().unwrap();
     assert!(msg.contains("Callback URL"), "{msg}");
@@ -306,7 +305,7 @@ async fn authorize_url_without_offline_access_is_refused_before_any_request() {
     let f = Fixture::new().await;
     let mut conn = f.demo("demo-delegated");
     conn["scope"] = json!("https://graph.microsoft.com/Mail.Read");
-    let auth = f.runtime.get_authorization(&conn).await;
+    let auth = f.get_authorization(&conn).await;
     assert_eq!(auth.status(), "failed");
     assert!(
         auth.result["errors"][0]["message"]

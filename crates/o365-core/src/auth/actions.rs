@@ -25,6 +25,8 @@ pub struct AuthorizationRequest {
 pub struct RefreshTokenGrant {
     pub refresh_token: String,
     pub granted_scope: String,
+    /// The signed-in account (`oid.tid`), for the connection's Account.
+    pub account: Option<String>,
 }
 
 fn delegated(conn: &Connection) -> Result<&AuthorizationCode, Error> {
@@ -150,8 +152,16 @@ pub fn get_refresh_token(
             )
         })?
         .to_string();
-    tokens.store(&body)?;
+    // The new grant names the account: its tokens are cached under it, whoever the
+    // connection was signed in as before.
+    let account = super::provider::account_of(&body);
+    let mut signed_in = conn.clone();
+    if let Grant::AuthorizationCode(g) = &mut signed_in.grant {
+        g.account = account.clone();
+    }
+    TokenProvider::new(env, &signed_in, policy).store(&body)?;
     Ok(RefreshTokenGrant {
+        account,
         refresh_token,
         granted_scope: body
             .get("scope")
@@ -179,6 +189,7 @@ mod tests {
                 callback_url: "https://soar.example/cb".into(),
                 authorization_code: code.map(str::to_string),
                 refresh_token: None,
+                account: None,
             }),
             api_version: "v1.0".into(),
         }

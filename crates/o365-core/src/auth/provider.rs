@@ -7,6 +7,7 @@ use serde_json::Value;
 use sha2::{Digest, Sha256};
 
 use super::aad_error::token_error;
+use super::jwt;
 use crate::cloud::Cloud;
 use crate::env::{CachedToken, Env, LogLevel};
 use crate::error::Error;
@@ -17,24 +18,47 @@ use crate::retry::{Idempotency, RetryPolicy};
 /// A cached token is used only while it has at least this long left (reference §1.6).
 pub const EXPIRY_MARGIN_SECS: u64 = 300;
 
-/// The cache key of a connection: cloud, tenant, app, grant, and a hash of the scope and
-/// the secret. The secret itself never goes into it, but its hash does: a connection with
-/// a wrong secret must not be served the token of one with the right secret.
+/// The cache key of a connection's tokens, by the principal they belong to (as MSAL keys
+/// its cache): the app in its tenant for client credentials; the signed-in account for
+/// the authorization code grant (`account`, or "account-unnamed" for a connection made
+/// before accounts were recorded). Then a hash of the scope and the secret: the secret
+/// itself never goes into the key, but a connection with a wrong secret must not be
+/// served the token of one with the right secret.
 pub fn cache_key(conn: &Connection) -> String {
-    let scope = match &conn.grant {
-        Grant::ClientCredentials(_) => ".default".to_string(),
-        Grant::AuthorizationCode(g) => g.scope.to_ascii_lowercase(),
+    let (scope, principal) = match &conn.grant {
+        Grant::ClientCredentials(_) => (".default".to_string(), "app".to_string()),
+        Grant::AuthorizationCode(g) => (
+            g.scope.to_ascii_lowercase(),
+            match g.account.as_deref().map(str::trim) {
+                Some(account) if !account.is_empty() => {
+                    format!("account-{}", account.to_ascii_lowercase())
+                }
+                _ => "account-unnamed".to_string(),
+            },
+        ),
     };
     let digest = Sha256::digest(format!("{scope}\n{}", conn.grant.client_secret()).as_bytes());
     let short: String = digest.iter().take(8).map(|b| format!("{b:02x}")).collect();
     format!(
-        "o365/{}/{}/{}/{}/{}",
+        "o365/{}/{}/{}/{}/{}/{}",
         conn.environment.as_str(),
         conn.tenant_id.to_ascii_lowercase(),
         conn.grant.client_id(),
         conn.grant.label(),
+        principal,
         short
     )
+}
+
+/// The account (`oid.tid`) a delegated token response is for: from the access token's
+/// claims, else the id token's; None when both are opaque.
+pub fn account_of(body: &Value) -> Option<String> {
+    ["access_token", "id_token"].iter().find_map(|field| {
+        let claims = jwt::claims(body.get(field)?.as_str()?)?;
+        let oid = claims.get("oid")?.as_str()?;
+        let tid = claims.get("tid")?.as_str()?;
+        Some(format!("{oid}.{tid}").to_ascii_lowercase())
+    })
 }
 
 pub struct TokenProvider<'a> {
@@ -146,8 +170,24 @@ impl<'a> TokenProvider<'a> {
         self.store(&body)
     }
 
-    /// Caches the access token and hands a rotated refresh token to the host.
+    /// Caches the access token and hands a rotated refresh token to the host, once the
+    /// tokens are known to be the connection's own account's.
     pub(crate) fn store(&self, body: &Value) -> Result<String, Error> {
+        if let Grant::AuthorizationCode(g) = &self.conn.grant
+            && let Some(expected) = g
+                .account
+                .as_deref()
+                .map(str::trim)
+                .filter(|a| !a.is_empty())
+            && let Some(actual) = account_of(body)
+            && !actual.eq_ignore_ascii_case(expected)
+        {
+            // Another user's refresh token in this connection: nothing of it is kept.
+            return Err(Error::input(
+                "Refresh Token",
+                "belongs to another account than the connection's Account. Click Get Authorization, sign in as the connection's user, then click Get Refresh Token.",
+            ));
+        }
         let access_token = body
             .get("access_token")
             .and_then(Value::as_str)
@@ -214,6 +254,7 @@ mod tests {
                 callback_url: "https://soar.example/cb".into(),
                 authorization_code: None,
                 refresh_token: Some("rt-old".into()),
+                account: None,
             }),
             api_version: "v1.0".into(),
         }
@@ -302,6 +343,43 @@ mod tests {
             .unwrap_err();
         assert!(matches!(err, Error::Input { ref parameter, .. } if parameter == "Refresh Token"));
         assert!(env.sent().is_empty());
+    }
+
+    #[test]
+    fn delegated_tokens_are_keyed_by_account() {
+        let mut alice = delegated_conn();
+        let mut bob = delegated_conn();
+        if let (Grant::AuthorizationCode(a), Grant::AuthorizationCode(b)) =
+            (&mut alice.grant, &mut bob.grant)
+        {
+            a.account = Some("oid-a.tid".into());
+            b.account = Some("oid-b.tid".into());
+        }
+        assert_ne!(cache_key(&alice), cache_key(&bob));
+        assert!(cache_key(&alice).contains("/account-oid-a.tid/"));
+        assert!(cache_key(&app_conn()).contains("/client-credentials/app/"));
+    }
+
+    #[test]
+    fn another_accounts_tokens_are_refused_and_not_kept() {
+        use base64::Engine;
+        let claims = base64::engine::general_purpose::URL_SAFE_NO_PAD
+            .encode(r#"{"oid":"oid-b","tid":"tid"}"#);
+        let env = FakeEnv::new(vec![json_response(
+            200,
+            json!({"access_token": format!("eyJhbGciOiJub25lIn0.{claims}.sig"),
+                   "expires_in": 3600, "refresh_token": "rt-of-bob"}),
+        )]);
+        let mut conn = delegated_conn();
+        if let Grant::AuthorizationCode(g) = &mut conn.grant {
+            g.account = Some("oid-a.tid".into());
+        }
+        let err = TokenProvider::new(&env, &conn, RetryPolicy::default())
+            .access_token()
+            .unwrap_err();
+        assert!(matches!(err, Error::Input { ref parameter, .. } if parameter == "Refresh Token"));
+        assert_eq!(env.token_get(&cache_key(&conn)), None);
+        assert_eq!(env.refresh_token_get(&cache_key(&conn)), None);
     }
 
     #[test]
