@@ -10,41 +10,10 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
 use graph_sim::{SimConfig, SimHandle};
+pub use o365_host::Limits;
 use o365_host::connection::ALL_CLOUD_HOSTS;
 use o365_host::{Outcome, Runtime, RuntimeConfig, TokenCache, paths};
 use serde_json::{Value, json};
-
-// TEMPORARY stand-in until the lead's `o365_host::Limits` lands on main.
-#[derive(Debug, Clone)]
-pub struct Limits {
-    pub cpu_time: Duration,
-    pub wall_time: Duration,
-    pub request_body_bytes: u64,
-    pub response_body_bytes: u64,
-    pub log_bytes: usize,
-    pub log_line_bytes: usize,
-    pub requests_in_flight: usize,
-    pub result_bytes: usize,
-    pub result_json_depth: usize,
-    pub file_store_bytes: u64,
-}
-
-impl Default for Limits {
-    fn default() -> Self {
-        Limits {
-            cpu_time: Duration::from_secs(60),
-            wall_time: Duration::from_secs(600),
-            request_body_bytes: 64 << 20,
-            response_body_bytes: 64 << 20,
-            log_bytes: 1 << 20,
-            log_line_bytes: 16 << 10,
-            requests_in_flight: 8,
-            result_bytes: 64 << 20,
-            result_json_depth: 64,
-            file_store_bytes: 1 << 30,
-        }
-    }
-}
 
 /// The hostile component, next to office365.wasm (`scripts/build-hostile` builds it).
 pub fn hostile_component() -> PathBuf {
@@ -85,8 +54,7 @@ fn config(
         .map(|h| (h.to_string(), sim.url()))
         .collect();
     config.http_log = Some(dir.path().join(log));
-    config.cpu_budget = limits.cpu_time;
-    config.wall_timeout = limits.wall_time;
+    config.limits = limits;
     config.engine.memory_limit_bytes = memory_limit_bytes;
     config
 }
@@ -156,8 +124,7 @@ impl Arena {
 
     /// The hostile guest's "Get Refresh Token" as connection `id`.
     pub async fn bad_get_refresh_token(&self, id: &str, connection: &Value) -> Outcome {
-        let _ = id; // TEMPORARY until get_refresh_token takes the connection id
-        self.bad.get_refresh_token(connection, None).await
+        self.bad.get_refresh_token(id, connection, None).await
     }
 
     /// The neighbour lists its folders (demo analyst, delegated).
@@ -211,8 +178,7 @@ async fn run(
     command: &str,
     input: Value,
 ) -> Outcome {
-    let _ = id; // TEMPORARY until run_command takes the connection id
-    runtime.run_command(connection, command, &input).await
+    runtime.run_command(id, connection, command, &input).await
 }
 
 fn read_log(path: &std::path::Path) -> Vec<Value> {

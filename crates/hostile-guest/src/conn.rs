@@ -25,6 +25,7 @@ fn core_connection(c: &Connection) -> core::Connection {
                     callback_url: g.callback_url.clone(),
                     authorization_code: g.authorization_code.clone(),
                     refresh_token: g.refresh_token.clone(),
+                    account: g.account.clone(),
                 })
             }
         },

@@ -92,6 +92,7 @@ impl exports::soar::office365::connection_actions::Guest for Component {
             Some(refresh_token) => Ok(RefreshTokenGrant {
                 refresh_token,
                 granted_scope: String::new(),
+                account: None,
             }),
             None => Err(CommandError {
                 failure_indicator: "Get Refresh Token failed.".into(),
