@@ -66,6 +66,12 @@ impl Arena {
         let sim = graph_sim::start(SimConfig::default())
             .await
             .expect("graph-sim starts");
+        Arena::with_sim(sim, limits, guest_memory)
+    }
+
+    /// [`Arena::new`] against a simulator already running (a benchmark runs it on its own
+    /// threads, as Graph would be elsewhere).
+    pub fn with_sim(sim: SimHandle, limits: Limits, guest_memory: usize) -> Arena {
         let dir = tempfile::tempdir().expect("temp dir");
         let tokens = Arc::new(TokenCache::in_memory());
         let good_config = config(
