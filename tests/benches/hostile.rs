@@ -11,7 +11,9 @@
 //! graph-sim runs on a thread of its own; the host's runtime has one worker per core.
 //!
 //! `HOSTILE_SPINNERS=busy-loop,logs` runs part 1 with those attackers only (to find which
-//! one slows the neighbour); `HOSTILE_PART=latency` or `=memory` runs one part.
+//! one slows the neighbour); `HOSTILE_PART=latency` or `=memory` runs one part;
+//! `HOSTILE_EVENT_INTERVAL=2` sets the host runtime's tokio event and global-queue
+//! intervals (default 61 polls).
 //!
 //! A watchdog thread samples the resident set every 10 ms and stops the process when it
 //! passes the second target by a quarter, so a host without bounds cannot take the
@@ -236,7 +238,17 @@ fn main() {
     let sim = sim_runtime
         .block_on(graph_sim::start(SimConfig::default()))
         .expect("graph-sim starts");
-    let runtime = tokio::runtime::Runtime::new().expect("tokio");
+    // HOSTILE_EVENT_INTERVAL=n: how many task polls a worker makes between looks at I/O
+    // events and the shared queue (tokio's default 61), to see the scheduler's share.
+    let mut builder = tokio::runtime::Builder::new_multi_thread();
+    builder.enable_all();
+    if let Some(n) = std::env::var("HOSTILE_EVENT_INTERVAL")
+        .ok()
+        .and_then(|n| n.parse().ok())
+    {
+        builder.event_interval(n).global_queue_interval(n);
+    }
+    let runtime = builder.build().expect("tokio");
     runtime.block_on(async {
         let arena = Arc::new(Arena::with_sim(sim, limits(), GUEST_MEMORY as usize));
         let part = std::env::var("HOSTILE_PART").unwrap_or_default();
