@@ -130,7 +130,7 @@ impl Arena {
 
     /// The hostile guest's "Get Refresh Token" as connection `id`.
     pub async fn bad_get_refresh_token(&self, id: &str, connection: &Value) -> Outcome {
-        self.bad.get_refresh_token(id, connection, None).await
+        self.bad.get_refresh_token(id, connection, None, None).await
     }
 
     /// The neighbour lists its folders (demo analyst, delegated).

@@ -86,6 +86,7 @@ impl exports::soar::office365::connection_actions::Guest for Component {
     fn get_refresh_token(
         connection: Connection,
         _code_verifier: Option<String>,
+        _state: Option<String>,
     ) -> Result<RefreshTokenGrant, CommandError> {
         let key = conn::cache_key(&connection);
         match soar::office365::token_cache::get_refresh_token(&key) {
