@@ -1,6 +1,7 @@
 //! The test fixture: graph-sim on loopback, the real `office365.wasm` in the real host with
 //! every cloud host routed to the simulator, a temporary file store and HTTP log.
 
+pub mod hostile;
 pub mod openapi;
 
 use std::path::PathBuf;

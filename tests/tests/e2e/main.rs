@@ -7,6 +7,7 @@ mod act_send;
 mod clouds;
 mod fetch;
 mod folders;
+mod hostile;
 mod hostile_server;
 mod inputs;
 mod isolation;
