@@ -148,7 +148,9 @@ pub struct Runtime {
     http_log: Option<Arc<HttpLog>>,
     pub loaded: Loaded,
     ticker: Arc<AtomicBool>,
-    manifest: tokio::sync::OnceCell<Value>,
+    /// The manifest, read once and shared: invocations look their command up in it
+    /// without copying it.
+    manifest: tokio::sync::OnceCell<Arc<Value>>,
     heavy_lanes: Arc<Semaphore>,
 }
 
@@ -474,6 +476,10 @@ impl Runtime {
 
     /// The manifest (`describe`), fetched once.
     pub async fn describe(&self) -> anyhow::Result<Value> {
+        self.manifest().await.map(|m| (*m).clone())
+    }
+
+    async fn manifest(&self) -> anyhow::Result<Arc<Value>> {
         self.manifest
             .get_or_try_init(|| async {
                 let mut store = self.new_store(None);
@@ -486,7 +492,7 @@ impl Runtime {
                     .await
                     .map_err(|_| anyhow!("describe did not finish within the wall-clock limit"))?
                     .map_err(|_| anyhow!("{}", cpu_budget_message(cpu.budget())))???;
-                Ok::<Value, anyhow::Error>(values::to_json(val))
+                Ok::<Arc<Value>, anyhow::Error>(Arc::new(values::to_json(val)))
             })
             .await
             .cloned()
@@ -494,7 +500,9 @@ impl Runtime {
 
     /// (field name, the seed's label, parameter type) of one command's parameters.
     async fn labels(&self, command: &str) -> Vec<(String, String, String)> {
-        let manifest = self.describe().await.unwrap_or_default();
+        let Ok(manifest) = self.manifest().await else {
+            return Vec::new();
+        };
         manifest["commands"]
             .as_array()
             .and_then(|cmds| cmds.iter().find(|c| c["name"] == command))
@@ -585,7 +593,7 @@ impl Runtime {
         command: &str,
         input: &Value,
     ) -> (Outcome, Option<Redactor>) {
-        let manifest = match self.describe().await {
+        let manifest = match self.manifest().await {
             Ok(m) => m,
             Err(e) => {
                 return (
