@@ -3,9 +3,11 @@
 
 pub mod hostile;
 pub mod openapi;
+mod openapi_body;
 
 use std::path::PathBuf;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
 use graph_sim::{SimConfig, SimHandle};
@@ -24,6 +26,8 @@ pub struct Fixture {
     pub runtime: Runtime,
     pub tokens: Arc<TokenCache>,
     pub dir: tempfile::TempDir,
+    /// Whether the test's Graph requests are checked against the OpenAPI slice when it ends.
+    openapi_check: AtomicBool,
 }
 
 /// The guest must be built first (`scripts/test` does it).
@@ -82,7 +86,14 @@ impl Fixture {
             runtime,
             tokens,
             dir,
+            openapi_check: AtomicBool::new(true),
         }
+    }
+
+    /// For a test that sends Graph requests the slice refuses on purpose (not the
+    /// component's): its requests are not checked when it ends.
+    pub fn skip_openapi_check(&self) {
+        self.openapi_check.store(false, Ordering::Relaxed);
     }
 
     pub fn demo(&self, name: &str) -> Value {
@@ -187,6 +198,22 @@ impl Fixture {
             .iter()
             .filter(|r| r.path.contains(fragment))
             .count()
+    }
+}
+
+/// Every test's Graph requests must be ones Microsoft's v1.0 description declares, with
+/// bodies its schemas accept: checked here so that no test can forget it.
+impl Drop for Fixture {
+    fn drop(&mut self) {
+        if std::thread::panicking() || !self.openapi_check.load(Ordering::Relaxed) {
+            return;
+        }
+        let problems = openapi::problems(&self.sim.requests());
+        assert!(
+            problems.is_empty(),
+            "requests the Graph v1.0 OpenAPI slice refuses:\n{}",
+            problems.join("\n")
+        );
     }
 }
 

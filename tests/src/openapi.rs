@@ -1,10 +1,31 @@
 //! Checks requests against the Graph v1.0 paths of the mail slice (`tests/graph`, taken
 //! from Microsoft's published v1.0 OpenAPI description): every Graph request the component
-//! sends must be a method and path the slice declares.
+//! sends must be a method and path the slice declares, with a body its schemas accept.
+//! The fixture runs [`problems`] when a test ends, over every request the test made.
 
 use std::path::PathBuf;
+use std::sync::OnceLock;
 
 use graph_sim::RecordedRequest;
+
+use crate::openapi_body::Schemas;
+
+/// What the slice finds wrong with the Graph v1.0 requests among `requests`: undeclared
+/// methods and paths, and JSON bodies its schemas refuse.
+pub fn problems(requests: &[RecordedRequest]) -> Vec<String> {
+    static SLICE: OnceLock<(Slice, Schemas)> = OnceLock::new();
+    let (slice, schemas) = SLICE.get_or_init(|| (Slice::load(), Schemas::load()));
+    let mut out = slice.undeclared(requests);
+    for r in requests {
+        let Some(path) = r.path.strip_prefix("/v1.0") else {
+            continue;
+        };
+        for p in schemas.problems(&r.method, path, &r.body) {
+            out.push(format!("{} {}: {p}", r.method, r.path));
+        }
+    }
+    out
+}
 
 /// `(methods, path template)` lines of `graph-v1.0-mail-paths.txt`.
 pub struct Slice {

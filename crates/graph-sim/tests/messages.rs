@@ -123,6 +123,21 @@ async fn select_headers_and_expand_attachments() {
         "#microsoft.graph.referenceAttachment"
     );
     assert!(link["attachments"][0].get("contentBytes").is_none());
+    // sourceUrl, providerType, permission, isFolder: beta only.
+    assert!(link["attachments"][0].get("sourceUrl").is_none(), "{link}");
+    assert!(link["attachments"][0].get("providerType").is_none());
+    let beta = get(
+        &sim,
+        &token,
+        "/beta/users/alex.wilber@contoso.example/messages?$top=1000&$select=subject&$expand=attachments",
+    )
+    .await
+    .json();
+    let link = by_subject(
+        beta["value"].as_array().unwrap(),
+        "Shared with you: Q3 forecast.xlsx",
+    );
+    assert!(link["attachments"][0]["sourceUrl"].is_string(), "{link}");
 
     let bad = get(
         &sim,

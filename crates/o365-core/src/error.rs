@@ -92,11 +92,12 @@ impl Error {
     pub fn from_graph_response(response: &HttpResponse) -> Error {
         let body = response.json();
         let err = body.as_ref().and_then(|b| b.get("error"));
-        let code = err
-            .and_then(|e| e.get("code"))
-            .and_then(|c| c.as_str())
-            .unwrap_or("UnknownError")
-            .to_string();
+        // Graph sometimes sends `"code": ""`: the status's meaning says more than nothing.
+        let code = match err.and_then(|e| e.get("code")).and_then(|c| c.as_str()) {
+            Some(code) if !code.trim().is_empty() => code.to_string(),
+            Some(_) => status_meaning(response.status),
+            None => "UnknownError".to_string(),
+        };
         let message = err
             .and_then(|e| e.get("message"))
             .and_then(|m| m.as_str())
@@ -161,6 +162,37 @@ impl Error {
     }
 }
 
+/// The HTTP status's meaning as a code-like word ("HTTP 403 Forbidden").
+fn status_meaning(status: u16) -> String {
+    let reason = match status {
+        400 => "Bad Request",
+        401 => "Unauthorized",
+        403 => "Forbidden",
+        404 => "Not Found",
+        405 => "Method Not Allowed",
+        406 => "Not Acceptable",
+        409 => "Conflict",
+        410 => "Gone",
+        411 => "Length Required",
+        412 => "Precondition Failed",
+        413 => "Request Entity Too Large",
+        415 => "Unsupported Media Type",
+        416 => "Requested Range Not Satisfiable",
+        422 => "Unprocessable Entity",
+        423 => "Locked",
+        429 => "Too Many Requests",
+        500 => "Internal Server Error",
+        501 => "Not Implemented",
+        502 => "Bad Gateway",
+        503 => "Service Unavailable",
+        504 => "Gateway Timeout",
+        507 => "Insufficient Storage",
+        509 => "Bandwidth Limit Exceeded",
+        _ => "Error",
+    };
+    format!("HTTP {status} {reason}")
+}
+
 /// "Label: what is wrong", unless the message already names the parameter (the seed's
 /// wordings: "The parameter 'Email Address' is required ...", "Filter and Search cannot
 /// be used at the same time").
@@ -212,6 +244,18 @@ mod tests {
             e.user_message()
                 .starts_with("ErrorItemNotFound: The specified object")
         );
+    }
+
+    #[test]
+    fn empty_graph_code_falls_back_to_the_status_meaning() {
+        let resp = HttpResponse {
+            status: 403,
+            headers: vec![],
+            body: br#"{"error":{"code":"","message":"Access is denied."}}"#.to_vec(),
+        };
+        let e = Error::from_graph_response(&resp);
+        assert_eq!(e.user_message(), "HTTP 403 Forbidden: Access is denied.");
+        assert_eq!(e.code(), Some("HTTP 403 Forbidden"));
     }
 
     #[test]

@@ -58,6 +58,11 @@ impl<'a> Graph<'a> {
         }
     }
 
+    /// Whether requests go to Graph's beta endpoint (which has properties v1.0 lacks).
+    pub fn is_beta(&self) -> bool {
+        self.base.ends_with("/beta")
+    }
+
     pub fn tokens(&self) -> &TokenProvider<'a> {
         &self.tokens
     }

@@ -202,13 +202,24 @@ async fn attachments_of_every_kind_with_a_size_cap() {
     assert_eq!(item["fileName"], "Original.eml");
     let (_, mime) = f.stored_file(&app, item["fileId"].as_str().unwrap());
     assert!(String::from_utf8_lossy(&mime).contains("Subject: the original"));
+    // Graph's size kept, the bytes stored beside it.
+    assert_eq!(pdf["storedSize"], b"%PDF-1.7 demo".len());
+    assert!(pdf["size"].is_u64(), "{pdf}");
+    assert_eq!(item["storedSize"], mime.len());
+    // On v1.0 a reference attachment has no sourceUrl/providerType (beta only): no GET
+    // of the attachment for them.
     let link = entry("Plan.docx");
     assert_eq!(link["type"], "reference");
-    assert_eq!(
-        link["sourceUrl"],
-        "https://contoso.sharepoint.example/plan.docx"
-    );
+    assert!(link.get("sourceUrl").is_none(), "{link}");
     assert!(link.get("fileId").is_none());
+    let single_gets = |f: &Fixture| {
+        f.sim
+            .requests()
+            .iter()
+            .filter(|r| r.path.contains("/attachments/") && !r.path.ends_with("/$value"))
+            .count()
+    };
+    assert_eq!(single_gets(&f), 0);
     assert_eq!(out.result["files"].as_array().unwrap().len(), 3);
     assert_eq!(out.result["key-fields"]["skipped"][0]["name"], "huge.bin");
     // Listed without content, read with $value; the skipped one never read.
@@ -235,6 +246,31 @@ async fn attachments_of_every_kind_with_a_size_cap() {
         .map(|f| f["name"].as_str().unwrap())
         .collect();
     assert_eq!(names, ["Original.eml"]);
+
+    // On beta the cloud link's properties are there and read.
+    let mut beta = app.clone();
+    beta["api-version"] = json!("beta");
+    let out = f
+        .run(
+            &beta,
+            "get-email-attachments",
+            json!({"Email Addresses or User IDs": [ALEX], "Message IDs": [id]}),
+        )
+        .await;
+    assert_eq!(out.status(), "successful", "{:#}", out.result);
+    let link = out.result["raw-data"]["value"][0]["attachments"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|e| e["name"] == "Plan.docx")
+        .unwrap()
+        .clone();
+    assert_eq!(
+        link["sourceUrl"],
+        "https://contoso.sharepoint.example/plan.docx"
+    );
+    assert_eq!(link["providerType"], "oneDriveBusiness");
+    assert_eq!(single_gets(&f), 1);
 }
 
 #[tokio::test]

@@ -56,6 +56,15 @@ impl Ctx<'_> {
     ) -> Resp {
         let mut headers = self.ids();
         headers.extend(extra.iter().map(|(k, v)| (*k, v.clone())));
+        let v1_body;
+        let body = if is(&self.version, "beta") || !has_beta_reference_properties(body) {
+            body
+        } else {
+            let mut copy = body.clone();
+            drop_beta_reference_properties(&mut copy);
+            v1_body = copy;
+            &v1_body
+        };
         wire::json_with(
             status,
             "application/json;odata.metadata=minimal;odata.streaming=true;IEEE754Compatible=false;charset=utf-8",
@@ -79,6 +88,54 @@ impl Ctx<'_> {
 
     pub(crate) fn context(&self, fragment: &str) -> String {
         odata::context(self.meta, &self.version, fragment)
+    }
+}
+
+/// Reference attachment properties that only Graph's beta endpoint has.
+const BETA_REFERENCE_PROPERTIES: [&str; 6] = [
+    "sourceUrl",
+    "providerType",
+    "thumbnailUrl",
+    "previewUrl",
+    "permission",
+    "isFolder",
+];
+
+fn is_reference(map: &serde_json::Map<String, Value>) -> bool {
+    map.get("@odata.type")
+        .and_then(Value::as_str)
+        .is_some_and(|t| t.ends_with("referenceAttachment"))
+}
+
+/// Whether `v` holds a reference attachment with a beta-only property (to copy only then).
+fn has_beta_reference_properties(v: &Value) -> bool {
+    match v {
+        Value::Object(map) => {
+            (is_reference(map)
+                && BETA_REFERENCE_PROPERTIES
+                    .iter()
+                    .any(|k| map.contains_key(*k)))
+                || map.values().any(has_beta_reference_properties)
+        }
+        Value::Array(items) => items.iter().any(has_beta_reference_properties),
+        _ => false,
+    }
+}
+
+/// v1.0's `referenceAttachment` is a bare attachment: removes the beta-only properties
+/// from every reference attachment in `v`, however deep.
+fn drop_beta_reference_properties(v: &mut Value) {
+    match v {
+        Value::Object(map) => {
+            if is_reference(map) {
+                for k in BETA_REFERENCE_PROPERTIES {
+                    map.remove(k);
+                }
+            }
+            map.values_mut().for_each(drop_beta_reference_properties);
+        }
+        Value::Array(items) => items.iter_mut().for_each(drop_beta_reference_properties),
+        _ => {}
     }
 }
 

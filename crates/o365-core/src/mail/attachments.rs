@@ -28,6 +28,10 @@ use crate::http::segment;
 use crate::mailbox::Mailbox;
 use crate::model::StoredFile;
 
+/// Reference attachment properties Graph serves on beta only.
+const BETA_REFERENCE_PROPERTIES: [&str; 4] =
+    ["sourceUrl", "providerType", "permission", "isFolder"];
+
 /// Attachments of one message, at most.
 const MAX_ATTACHMENTS: usize = 250;
 
@@ -111,15 +115,19 @@ pub fn collect(
             "name": name,
             "type": kind,
             "contentType": a["contentType"],
-            "size": declared,
+            "size": a["size"],
             "isInline": a["isInline"],
             "lastModifiedDateTime": a["lastModifiedDateTime"],
         });
         let path = format!("{base}/{}", segment(&id));
         if kind == "reference" {
-            let full = graph.get_json(&path)?;
-            for k in ["sourceUrl", "providerType", "permission", "isFolder"] {
-                entry[k] = full.get(k).cloned().unwrap_or(Value::Null);
+            // sourceUrl, providerType, permission and isFolder exist on beta only: on
+            // v1.0 a second GET would only bring nulls.
+            if graph.is_beta() {
+                let full = graph.get_json(&path)?;
+                for k in BETA_REFERENCE_PROPERTIES {
+                    entry[k] = full.get(k).cloned().unwrap_or(Value::Null);
+                }
             }
             out.entries.push(entry);
             continue;
@@ -166,9 +174,15 @@ pub fn collect(
             (files::safe_name(&name, "attachment"), ct)
         };
         let file = files::store(env, &file_name, &stored_type, &bytes)?;
+        // Graph's `size` stays as Graph gave it; the bytes stored go beside it.
         let stored = file.to_json();
         for (k, v) in stored.as_object().into_iter().flatten() {
-            entry[k] = v.clone();
+            let key = if k == "size" {
+                "storedSize"
+            } else {
+                k.as_str()
+            };
+            entry[key] = v.clone();
         }
         out.files.push(file);
         out.entries.push(entry);

@@ -138,3 +138,41 @@ impl Enricher<'_> {
         Ok(detail)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::retry::RetryPolicy;
+    use crate::testing::{FakeEnv, delegated_connection, json_response};
+
+    /// Raw data stays what Graph returned: a nested item without `attachments` gets none.
+    #[test]
+    fn a_nested_item_without_attachments_keeps_no_such_key() {
+        let env = FakeEnv::new(vec![
+            json_response(200, json!({"access_token": "at", "expires_in": 3600})),
+            json_response(
+                200,
+                json!({"@odata.type": "#microsoft.graph.itemAttachment", "id": "A1", "name": "fwd",
+                       "item": {"@odata.type": "#microsoft.graph.message", "subject": "inner"}}),
+            ),
+        ])
+        .with_files();
+        let conn = delegated_connection();
+        let graph = Graph::new(&env, &conn, RetryPolicy::default());
+        let enricher = Enricher {
+            graph: &graph,
+            env: &env,
+            mailbox: &Mailbox::Me,
+            headers: &[],
+        };
+        let mut message = json!({"id": "M1", "attachments": [
+            {"@odata.type": "#microsoft.graph.itemAttachment", "id": "A1", "name": "fwd"}
+        ]});
+        let mut files = Vec::new();
+        enricher.enrich(&mut message, &mut files);
+        let item = &message["originalEmail"][0]["detail"]["item"];
+        assert_eq!(item["subject"], "inner", "{message:#}");
+        assert!(item.get("attachments").is_none(), "{item}");
+        assert!(files.is_empty());
+    }
+}
