@@ -14,6 +14,8 @@ pub struct FakeEnv {
     slept: RefCell<Vec<Duration>>,
     pub tokens: RefCell<HashMap<String, CachedToken>>,
     pub refresh_tokens: RefCell<HashMap<String, String>>,
+    /// The token-cache writes in order: "put" or "put-refresh-token".
+    pub token_writes: RefCell<Vec<&'static str>>,
     pub now: u64,
     /// Stored files, when the file store is on ([`FakeEnv::with_files`]).
     pub files: RefCell<Vec<(FileInfo, Vec<u8>)>>,
@@ -31,6 +33,7 @@ impl FakeEnv {
             slept: RefCell::new(Vec::new()),
             tokens: RefCell::default(),
             refresh_tokens: RefCell::default(),
+            token_writes: RefCell::default(),
             now: 1_750_000_000,
             files: RefCell::default(),
             files_on: false,
@@ -122,6 +125,7 @@ impl Env for FakeEnv {
         self.tokens.borrow().get(key).cloned()
     }
     fn token_put(&self, key: &str, token: &CachedToken) {
+        self.token_writes.borrow_mut().push("put");
         self.tokens.borrow_mut().insert(key.into(), token.clone());
     }
     fn token_remove(&self, key: &str) {
@@ -131,6 +135,7 @@ impl Env for FakeEnv {
         self.refresh_tokens.borrow().get(key).cloned()
     }
     fn refresh_token_put(&self, key: &str, refresh_token: &str) {
+        self.token_writes.borrow_mut().push("put-refresh-token");
         self.refresh_tokens
             .borrow_mut()
             .insert(key.into(), refresh_token.into());

@@ -205,13 +205,9 @@ impl<'a> TokenProvider<'a> {
                     .or_else(|| v.as_str().and_then(|s| s.parse().ok()))
             })
             .unwrap_or(3600);
-        self.env.token_put(
-            &self.key,
-            &CachedToken {
-                access_token: access_token.clone(),
-                expires_at: self.env.now_unix_secs() + expires_in,
-            },
-        );
+        // The rotated refresh token first: putting the access token ends this invocation's
+        // refresh lease, and a worker that then found no refresh token stored would
+        // redeem the old one again (a strictly rotating server revokes the grant for it).
         if let Some(new_refresh) = body.get("refresh_token").and_then(Value::as_str) {
             self.remember(new_refresh);
             self.env.refresh_token_put(&self.key, new_refresh);
@@ -220,6 +216,13 @@ impl<'a> TokenProvider<'a> {
                 "refresh token rotated; the new one was handed to the platform",
             );
         }
+        self.env.token_put(
+            &self.key,
+            &CachedToken {
+                access_token: access_token.clone(),
+                expires_at: self.env.now_unix_secs() + expires_in,
+            },
+        );
         Ok(access_token)
     }
 }
@@ -329,6 +332,19 @@ mod tests {
             env.refresh_token_get(&cache_key(&conn)).as_deref(),
             Some("rt-newer")
         );
+    }
+
+    #[test]
+    fn the_rotated_refresh_token_is_stored_before_the_access_token_ends_the_lease() {
+        let env = FakeEnv::new(vec![json_response(
+            200,
+            json!({"access_token":"at-1","expires_in":3600,"refresh_token":"rt-new"}),
+        )]);
+        let conn = delegated_conn();
+        TokenProvider::new(&env, &conn, RetryPolicy::default())
+            .access_token()
+            .unwrap();
+        assert_eq!(*env.token_writes.borrow(), ["put-refresh-token", "put"]);
     }
 
     #[test]
