@@ -15,7 +15,8 @@ use crate::cpu::CpuMeter;
 use crate::file_store::FileStore;
 use crate::http_hook::Outbound;
 use crate::redact::Redactor;
-use crate::token_cache::{CachedToken, TokenCache};
+use crate::token_cache::CachedToken;
+use crate::token_store::{StoreError, TokenStore};
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct LogLine {
@@ -126,7 +127,7 @@ pub struct StoreState {
     pub memory: MemoryLimiter,
     /// CPU time of the invocation, host calls included.
     pub cpu: Arc<CpuMeter>,
-    pub tokens: Arc<TokenCache>,
+    pub tokens: Arc<dyn TokenStore>,
     /// This Store's id as a token-cache lease holder.
     pub holder: u64,
     /// Prefix that keeps one connection's cache keys apart from another's, whatever
@@ -217,8 +218,9 @@ impl StoreState {
 impl Drop for StoreState {
     fn drop(&mut self) {
         // A lease this invocation still holds (its refresh failed, or it was stopped)
-        // passes to the next waiter now, not when the lease times out.
-        self.tokens.release_leases(self.holder);
+        // passes to the next waiter now, not when the lease times out. The runtime ends
+        // them itself after a call; this covers a Store dropped some other way.
+        self.tokens.release_leases_soon(self.holder);
     }
 }
 
@@ -241,52 +243,76 @@ impl WasiHttpView for StoreState {
     }
 }
 
+/// A token store that failed stops the invocation with its message (a trap), so no
+/// command goes on without its lease or loses a rotated refresh token.
+fn trap(e: StoreError) -> wasmtime::Error {
+    wasmtime::Error::msg(e.0)
+}
+
 impl token_cache::Host for StoreState {
-    async fn get(&mut self, key: String) -> Option<token_cache::CachedToken> {
+    async fn get(&mut self, key: String) -> wasmtime::Result<Option<token_cache::CachedToken>> {
         let now = std::time::SystemTime::now()
             .duration_since(std::time::UNIX_EPOCH)
             .map_or(0, |d| d.as_secs());
         let key = self.key(&key);
-        self.tokens
+        let token = self
+            .tokens
             .get_or_lease(&key, self.holder, now)
             .await
-            .map(|t| {
-                self.redactor.add(&t.access_token);
-                token_cache::CachedToken {
-                    access_token: t.access_token,
-                    expires_at: t.expires_at,
-                }
-            })
+            .map_err(trap)?;
+        Ok(token.map(|t| {
+            self.redactor.add(&t.access_token);
+            token_cache::CachedToken {
+                access_token: t.access_token,
+                expires_at: t.expires_at,
+            }
+        }))
     }
 
-    fn put(&mut self, key: String, token: token_cache::CachedToken) {
+    async fn put(&mut self, key: String, token: token_cache::CachedToken) -> wasmtime::Result<()> {
         self.redactor.add(&token.access_token);
-        self.wrote(self.key(&key));
-        self.tokens.put(
-            &self.key(&key),
-            CachedToken {
-                access_token: token.access_token,
-                expires_at: token.expires_at,
-            },
-        );
-    }
-
-    fn remove(&mut self, key: String) {
-        self.tokens.remove(&self.key(&key));
-    }
-
-    fn get_refresh_token(&mut self, key: String) -> Option<String> {
-        let token = self.tokens.get_refresh_token(&self.key(&key))?;
-        self.redactor.add(&token);
-        Some(token)
-    }
-
-    fn put_refresh_token(&mut self, key: String, refresh_token: String) {
-        self.redactor.add(&refresh_token);
-        self.wrote(self.key(&key));
+        let key = self.key(&key);
+        self.wrote(key.clone());
+        let token = CachedToken {
+            access_token: token.access_token,
+            expires_at: token.expires_at,
+        };
         self.tokens
-            .put_refresh_token(&self.key(&key), &refresh_token);
-        self.rotated_refresh_token = Some(refresh_token);
+            .put(&key, self.holder, token)
+            .await
+            .map_err(trap)
+    }
+
+    async fn remove(&mut self, key: String) -> wasmtime::Result<()> {
+        self.tokens.remove(&self.key(&key)).await.map_err(trap)
+    }
+
+    async fn get_refresh_token(&mut self, key: String) -> wasmtime::Result<Option<String>> {
+        let token = self
+            .tokens
+            .get_refresh_token(&self.key(&key))
+            .await
+            .map_err(trap)?;
+        if let Some(token) = &token {
+            self.redactor.add(token);
+        }
+        Ok(token)
+    }
+
+    async fn put_refresh_token(
+        &mut self,
+        key: String,
+        refresh_token: String,
+    ) -> wasmtime::Result<()> {
+        self.redactor.add(&refresh_token);
+        let key = self.key(&key);
+        self.wrote(key.clone());
+        // Handed to the platform even if the store fails: the connection keeps it.
+        self.rotated_refresh_token = Some(refresh_token.clone());
+        self.tokens
+            .put_refresh_token(&key, &refresh_token)
+            .await
+            .map_err(trap)
     }
 }
 
