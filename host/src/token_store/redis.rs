@@ -157,7 +157,7 @@ impl Inner {
     }
 
     /// `{namespace}|{key}` -> (namespace, key).
-    fn split<'k>(key: &'k str) -> (&'k str, &'k str) {
+    fn split(key: &str) -> (&str, &str) {
         key.split_once('|').unwrap_or(("", key))
     }
 
