@@ -27,7 +27,7 @@ use crate::limits::Limits;
 use crate::redact::Redactor;
 use crate::result_text;
 use crate::state::{LogLine, LogSink, StoreState, next_holder_id};
-use crate::token_store::TokenStore;
+use crate::token_store::{StoreError, TokenStore};
 use crate::values::{self, InputError};
 
 pub const COMMANDS_INTERFACE: &str = "soar:office365/commands@0.1.0";
@@ -391,6 +391,16 @@ impl Runtime {
             Ok(Ok(Ok(Err(input)))) => {
                 failed(400, &format!("{}: {}", input.parameter, input.message))
             }
+            // The token store failed under the guest: its own message, without the
+            // guest's backtrace (the command did not fail, its host's store did).
+            Ok(Ok(Err(trap))) if trap.downcast_ref::<StoreError>().is_some() => failed(
+                503,
+                &format!(
+                    "The command stopped: {}",
+                    trap.downcast_ref::<StoreError>()
+                        .map_or("", |e| e.0.as_str())
+                ),
+            ),
             Ok(Ok(Err(trap))) => failed(
                 500,
                 &format!("The component stopped: {}", root_cause(&trap)),

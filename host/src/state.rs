@@ -246,7 +246,7 @@ impl WasiHttpView for StoreState {
 /// A token store that failed stops the invocation with its message (a trap), so no
 /// command goes on without its lease or loses a rotated refresh token.
 fn trap(e: StoreError) -> wasmtime::Error {
-    wasmtime::Error::msg(e.0)
+    wasmtime::Error::new(e)
 }
 
 impl token_cache::Host for StoreState {
