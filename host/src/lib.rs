@@ -4,6 +4,7 @@
 
 pub mod bindings;
 pub mod connection;
+pub mod connection_file;
 pub mod cpu;
 pub mod egress;
 pub mod engine;
@@ -12,6 +13,7 @@ pub mod http_hook;
 pub mod http_log;
 pub mod limits;
 pub mod paths;
+pub mod private_file;
 pub mod redact;
 pub mod result_text;
 pub mod runtime;

@@ -9,6 +9,7 @@ use clap::{Args, Parser, Subcommand};
 use serde_json::{Value, json};
 
 use o365_host::connection::ALL_CLOUD_HOSTS;
+use o365_host::connection_file::{self, ACCOUNT, AUTHORIZATION_CODE, REFRESH_TOKEN};
 use o365_host::{
     RedisOptions, RedisTokenStore, Runtime, RuntimeConfig, TokenCache, TokenStore, paths,
 };
@@ -127,20 +128,18 @@ fn read_json_arg(arg: &str) -> anyhow::Result<Value> {
     serde_json::from_str(&text).context("--input is not valid JSON")
 }
 
+/// Writes a JSON file only the owner can read, atomically (`private_file`).
 fn write_private(path: &Path, value: &Value) -> anyhow::Result<()> {
-    use std::io::Write;
-    #[cfg(unix)]
-    use std::os::unix::fs::OpenOptionsExt;
-    if let Some(dir) = path.parent() {
-        std::fs::create_dir_all(dir)?;
-    }
-    let mut options = std::fs::OpenOptions::new();
-    options.write(true).create(true).truncate(true);
-    #[cfg(unix)]
-    options.mode(0o600);
-    let mut f = options.open(path)?;
-    f.write_all(serde_json::to_string_pretty(value)?.as_bytes())?;
-    Ok(())
+    let text = serde_json::to_string_pretty(value)?;
+    o365_host::private_file::write(path, text.as_bytes())
+        .with_context(|| format!("cannot write {}", path.display()))
+}
+
+/// `value` with `field` set under the key the connection file already uses for it.
+fn with_field(value: &Value, names: &[&str], field: Value) -> Value {
+    let mut map = value.as_object().cloned().unwrap_or_default();
+    connection_file::set_field(&mut map, names, field);
+    Value::Object(map)
 }
 
 /// Starts what `common` asks for and builds the runtime.
@@ -306,9 +305,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 .await;
             // Like a platform would: keep the rotated refresh token in the connection file.
             if let (Some(token), Some(file)) = (&outcome.rotated_refresh_token, &conn.file) {
-                let mut value = conn.value.clone();
-                value["refresh-token"] = json!(token);
-                write_private(file, &value)?;
+                write_private(file, &with_field(&conn.value, &REFRESH_TOKEN, json!(token)))?;
             }
             print(&outcome.result);
             Ok(exit_for(outcome.status()))
@@ -360,15 +357,21 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             let conn = need_connection(&s)?;
             let mut value = conn.value.clone();
             if let Some(code) = code {
-                value["authorization-code"] = json!(code);
+                value = with_field(&value, &AUTHORIZATION_CODE, json!(code));
             }
-            let verifier = std::fs::read_to_string(pkce_file(conn))
+            // What auth-url kept: the PKCE verifier and the state to compare.
+            let pending = std::fs::read_to_string(pkce_file(conn))
                 .ok()
                 .and_then(|t| serde_json::from_str::<Value>(&t).ok())
-                .and_then(|v| v["code-verifier"].as_str().map(str::to_string));
+                .unwrap_or_default();
             let outcome = s
                 .runtime
-                .get_refresh_token(&conn.id, &value, verifier.as_deref())
+                .get_refresh_token(
+                    &conn.id,
+                    &value,
+                    pending["code-verifier"].as_str(),
+                    pending["state"].as_str(),
+                )
                 .await;
             if outcome.status() != "successful" {
                 print(&outcome.result);
@@ -377,11 +380,11 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             let refresh = outcome.result["data"]["refresh-token"]
                 .as_str()
                 .unwrap_or_default();
-            value["refresh-token"] = json!(refresh);
-            value["authorization-code"] = json!("");
+            value = with_field(&value, &REFRESH_TOKEN, json!(refresh));
+            value = with_field(&value, &AUTHORIZATION_CODE, json!(""));
             // Tokens are cached per signed-in account; the next runs name it.
             if let Some(account) = outcome.result["data"]["account"].as_str() {
-                value["account"] = json!(account);
+                value = with_field(&value, &ACCOUNT, json!(account));
             }
             let stored = match &conn.file {
                 Some(file) => {

@@ -659,24 +659,26 @@ impl Runtime {
             connection,
             "Get Authorization",
             "get-authorization",
-            None,
+            &[],
         )
         .await
     }
 
     /// "Get Refresh Token": `{refresh-token, granted-scope}` or a failed result.
+    /// `state` is the one Get Authorization issued, compared with the pasted redirect URL's.
     pub async fn get_refresh_token(
         &self,
         connection_id: &str,
         connection: &Value,
         code_verifier: Option<&str>,
+        state: Option<&str>,
     ) -> Outcome {
         self.action(
             connection_id,
             connection,
             "Get Refresh Token",
             "get-refresh-token",
-            code_verifier,
+            &[("code-verifier", code_verifier), ("state", state)],
         )
         .await
     }
@@ -687,14 +689,17 @@ impl Runtime {
         connection: &Value,
         label: &str,
         function: &str,
-        verifier: Option<&str>,
+        arguments: &[(&str, Option<&str>)],
     ) -> Outcome {
         let conn = match connection::parse(connection_id, connection) {
             Ok(c) => c,
             Err(e) => return input_failure(label, &e),
         };
         let conn_wit = conn.wit.clone();
-        let verifier = verifier.map(|v| Value::String(v.to_string()));
+        let arguments: Vec<(String, Option<Value>)> = arguments
+            .iter()
+            .map(|(name, v)| (name.to_string(), v.map(|v| Value::String(v.to_string()))))
+            .collect();
         let Guarded {
             mut outcome,
             redactor,
@@ -711,7 +716,10 @@ impl Runtime {
                         let value = if name == "connection" {
                             Some(&conn_wit)
                         } else {
-                            verifier.as_ref()
+                            arguments
+                                .iter()
+                                .find(|(n, _)| n == name)
+                                .and_then(|(_, v)| v.as_ref())
                         };
                         vals.push(values::to_val(ty, value, name, &|n: &str| n.to_string())?);
                     }

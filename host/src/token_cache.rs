@@ -207,7 +207,8 @@ impl TokenCache {
         let mut entries = lock(&self.entries);
         f(&mut entries);
         if let Some(file) = &self.file
-            && let Err(e) = write_private(file, &serde_json::to_vec(&*entries).unwrap_or_default())
+            && let Err(e) =
+                crate::private_file::write(file, &serde_json::to_vec(&*entries).unwrap_or_default())
         {
             eprintln!(
                 "o365-host: could not write the token cache {}: {e}",
@@ -283,23 +284,6 @@ impl TokenStore for TokenCache {
     fn release_leases_soon(&self, holder: u64) {
         TokenCache::release_leases(self, holder);
     }
-}
-
-/// Writes through a temporary file created 0600, then renames, so the file is never
-/// readable by others and never half-written.
-fn write_private(file: &Path, bytes: &[u8]) -> std::io::Result<()> {
-    use std::io::Write;
-    #[cfg(unix)]
-    use std::os::unix::fs::OpenOptionsExt;
-    let tmp = file.with_extension("tmp");
-    let mut options = std::fs::OpenOptions::new();
-    options.write(true).create(true).truncate(true);
-    #[cfg(unix)]
-    options.mode(0o600);
-    let mut f = options.open(&tmp)?;
-    f.write_all(bytes)?;
-    f.sync_all()?;
-    std::fs::rename(&tmp, file)
 }
 
 #[cfg(test)]

@@ -120,10 +120,10 @@ impl Fixture {
             .await
     }
 
-    /// "Get Refresh Token" for `connection`.
+    /// "Get Refresh Token" for `connection`, without a state to compare.
     pub async fn get_refresh_token(&self, connection: &Value, verifier: Option<&str>) -> Outcome {
         self.runtime
-            .get_refresh_token(&connection_id(connection), connection, verifier)
+            .get_refresh_token(&connection_id(connection), connection, verifier, None)
             .await
     }
 

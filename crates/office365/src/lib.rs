@@ -50,12 +50,14 @@ impl exports::soar::office365::connection_actions::Guest for Component {
     fn get_refresh_token(
         connection: Connection,
         code_verifier: Option<String>,
+        state: Option<String>,
     ) -> Result<RefreshTokenGrant, CommandError> {
         let conn = convert::connection(connection);
         auth::get_refresh_token(
             &wasi_env::WasiEnv,
             &conn,
             code_verifier.as_deref(),
+            state.as_deref(),
             RetryPolicy::default(),
         )
         .map(|g| RefreshTokenGrant {

@@ -3,8 +3,20 @@
 use crate::error::Error;
 use crate::http::HttpResponse;
 
-/// Builds [`Error::Token`] from an identity-platform error response.
-pub fn token_error(response: &HttpResponse) -> Error {
+/// Which token request failed: the hints differ (a client-credentials connection has no
+/// sign-in and ignores Scope; a refused refresh token means signing in again).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TokenFlow {
+    ClientCredentials,
+    /// Redeeming the code (Get Refresh Token).
+    AuthorizationCode,
+    RefreshToken,
+}
+
+const SIGN_IN_AGAIN: &str = "the refresh token is invalid, expired or revoked. Click Get Authorization, sign in, then click Get Refresh Token";
+
+/// Builds [`Error::Token`] from an identity-platform error response to `flow`.
+pub fn token_error(response: &HttpResponse, flow: TokenFlow) -> Error {
     let body = response.json().unwrap_or_default();
     let error = body
         .get("error")
@@ -22,7 +34,15 @@ pub fn token_error(response: &HttpResponse) -> Error {
         .and_then(|d| d.as_str())
         .map(|d| d.lines().next().unwrap_or("").trim().to_string())
         .unwrap_or_else(|| format!("HTTP {} from the token endpoint", response.status));
-    let message = match aadsts.and_then(hint) {
+    // Any server refusing a refresh token as invalid (expired, revoked, reused) says
+    // `invalid_grant`, with or without an AADSTS code: the way out is to sign in again.
+    let refused_refresh = flow == TokenFlow::RefreshToken && error == "invalid_grant";
+    let hint = match aadsts.and_then(|code| hint(code, flow)) {
+        Some(hint) => Some(hint),
+        None if refused_refresh => Some(SIGN_IN_AGAIN),
+        None => None,
+    };
+    let message = match hint {
         Some(hint) => format!("Get Token Fail: {hint} ({description})"),
         None => format!("Get Token Fail: {error}: {description}"),
     };
@@ -34,8 +54,15 @@ pub fn token_error(response: &HttpResponse) -> Error {
     }
 }
 
-fn hint(code: u64) -> Option<&'static str> {
+fn hint(code: u64, flow: TokenFlow) -> Option<&'static str> {
+    let app_only = flow == TokenFlow::ClientCredentials;
     Some(match code {
+        70011 | 700022 | 1002012 if app_only => {
+            "the scope sent for client credentials ({graph}/.default of the connection's cloud) was refused. Check the Microsoft 365 Environment: each cloud has its own Graph host (Scope is not used with Client Credentials)"
+        }
+        50076 | 50079 | 53003 | 65001 if app_only => {
+            "the app has no admin consent for its application permissions in this tenant. Grant admin consent under API permissions in the app registration"
+        }
         7000215 => {
             "the Client Secret is wrong. Paste the secret's Value from Certificates & secrets, not its Secret ID"
         }
@@ -44,9 +71,7 @@ fn hint(code: u64) -> Option<&'static str> {
         }
         70002 => "the Client Secret does not belong to this Client ID",
         7000218 => "the Client Secret is missing",
-        70008 | 700082 | 50173 | 70043 => {
-            "the refresh token has expired or was revoked. Click Get Authorization, then Get Refresh Token, to sign in again"
-        }
+        70008 | 700082 | 50173 | 70043 | 50132 | 50089 => SIGN_IN_AGAIN,
         54005 => {
             "the authorization code was already redeemed. Click Get Authorization for a new code"
         }
@@ -89,7 +114,7 @@ mod tests {
             headers: vec![],
             body: br#"{"error":"invalid_client","error_description":"AADSTS7000215: Invalid client secret provided.\r\nTrace ID: x","error_codes":[7000215]}"#.to_vec(),
         };
-        let e = token_error(&resp);
+        let e = token_error(&resp, TokenFlow::ClientCredentials);
         assert_eq!(e.status_code(), 401);
         let msg = e.to_string();
         assert!(msg.contains("not its Secret ID"), "{msg}");
@@ -105,8 +130,59 @@ mod tests {
             body: br#"{"error":"temporarily_unavailable","error_description":"try later","error_codes":[1]}"#.to_vec(),
         };
         assert_eq!(
-            token_error(&resp).to_string(),
+            token_error(&resp, TokenFlow::RefreshToken).to_string(),
             "Get Token Fail: temporarily_unavailable: try later"
         );
+    }
+
+    fn response(status: u16, body: &str) -> HttpResponse {
+        HttpResponse {
+            status,
+            headers: vec![],
+            body: body.as_bytes().to_vec(),
+        }
+    }
+
+    #[test]
+    fn any_refused_refresh_token_says_sign_in_again() {
+        // A standards server: invalid_grant and no AADSTS code.
+        let plain = response(
+            400,
+            r#"{"error":"invalid_grant","error_description":"grant request is invalid"}"#,
+        );
+        let msg = token_error(&plain, TokenFlow::RefreshToken).to_string();
+        assert!(
+            msg.contains("Click Get Authorization, sign in, then click Get Refresh Token"),
+            "{msg}"
+        );
+        assert!(msg.contains("grant request is invalid"), "{msg}");
+        let aad = response(
+            400,
+            r#"{"error":"invalid_grant","error_description":"AADSTS70008: expired","error_codes":[70008]}"#,
+        );
+        assert!(
+            token_error(&aad, TokenFlow::RefreshToken)
+                .to_string()
+                .contains("Get Refresh Token")
+        );
+    }
+
+    #[test]
+    fn hints_fit_the_grant() {
+        let scope = response(
+            400,
+            r#"{"error":"invalid_scope","error_description":"AADSTS70011: bad scope","error_codes":[70011]}"#,
+        );
+        let app = token_error(&scope, TokenFlow::ClientCredentials).to_string();
+        assert!(
+            app.contains("Scope is not used with Client Credentials"),
+            "{app}"
+        );
+        assert!(
+            !app.contains("offline_access"),
+            "no delegated advice: {app}"
+        );
+        let delegated = token_error(&scope, TokenFlow::RefreshToken).to_string();
+        assert!(delegated.contains("offline_access"), "{delegated}");
     }
 }

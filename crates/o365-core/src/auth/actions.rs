@@ -3,7 +3,7 @@
 
 use serde_json::Value;
 
-use super::aad_error::token_error;
+use super::aad_error::{TokenFlow, token_error};
 use super::pkce;
 use super::provider::TokenProvider;
 use crate::cloud::Cloud;
@@ -69,7 +69,9 @@ pub fn get_authorization(env: &dyn Env, conn: &Connection) -> Result<Authorizati
 
 /// The code itself, or the `code` of a pasted redirect URL
 /// (`https://soar.example/cb?code=...&state=...`).
-fn extract_code(given: &str) -> Result<String, Error> {
+/// `expected_state` is the `state` Get Authorization issued: a pasted redirect URL must
+/// carry the same one (CSRF), a bare code has none to compare.
+fn extract_code(given: &str, expected_state: Option<&str>) -> Result<String, Error> {
     let given = given.trim();
     let Some((_, query)) = given.split_once('?') else {
         return Ok(given.to_string());
@@ -93,6 +95,23 @@ fn extract_code(given: &str) -> Result<String, Error> {
             ),
         ));
     }
+    if let Some(expected) = expected_state.map(str::trim).filter(|s| !s.is_empty()) {
+        match get("state") {
+            None => {
+                return Err(Error::input(
+                    "State",
+                    "the redirect URL carries no state, but Get Authorization issued one. Paste the whole URL the sign-in redirected to, or click Get Authorization again.",
+                ));
+            }
+            Some(state) if state != expected => {
+                return Err(Error::input(
+                    "State",
+                    "the redirect URL's state is not the one Get Authorization issued: this sign-in may not have been started here (CSRF). Click Get Authorization again and use its URL.",
+                ));
+            }
+            Some(_) => {}
+        }
+    }
     get("code").filter(|c| !c.is_empty()).ok_or_else(|| {
         Error::input(
             "Authorization Code",
@@ -105,6 +124,7 @@ pub fn get_refresh_token(
     env: &dyn Env,
     conn: &Connection,
     code_verifier: Option<&str>,
+    expected_state: Option<&str>,
     policy: RetryPolicy,
 ) -> Result<RefreshTokenGrant, Error> {
     validate::connection_for_authorize(conn)?;
@@ -117,7 +137,7 @@ pub fn get_refresh_token(
             "is empty. Click Get Authorization, sign in, and paste the code (or the whole redirect URL).",
         ));
     }
-    let code = extract_code(given)?;
+    let code = extract_code(given, expected_state)?;
     let cloud = Cloud::of(conn.environment);
     let tokens = TokenProvider::new(env, conn, policy);
     let scope = cloud.normalize_scope(&g.scope);
@@ -136,7 +156,7 @@ pub fn get_refresh_token(
     // A code can be redeemed once: never repeat this request blindly.
     let response = policy.send(env, &request, Idempotency::NotIdempotent)?;
     if !response.is_success() {
-        return Err(token_error(&response));
+        return Err(token_error(&response, TokenFlow::AuthorizationCode));
     }
     let body = response.json().ok_or_else(|| {
         Error::Protocol("The token endpoint answered with a body that is not JSON.".into())
@@ -219,11 +239,30 @@ mod tests {
     #[test]
     fn pasted_redirect_url_yields_its_code() {
         assert_eq!(
-            extract_code("https://soar.example/cb?code=abc%2B1&state=x").unwrap(),
+            extract_code("https://soar.example/cb?code=abc%2B1&state=x", None).unwrap(),
             "abc+1"
         );
-        assert_eq!(extract_code(" plain-code ").unwrap(), "plain-code");
-        assert!(extract_code("https://soar.example/cb?error=access_denied").is_err());
+        assert_eq!(
+            extract_code(" plain-code ", Some("s-1")).unwrap(),
+            "plain-code"
+        );
+        assert!(extract_code("https://soar.example/cb?error=access_denied", None).is_err());
+    }
+
+    #[test]
+    fn a_state_other_than_the_issued_one_is_refused_by_name() {
+        let url = "https://soar.example/cb?code=abc&state=issued-1";
+        assert_eq!(extract_code(url, Some("issued-1")).unwrap(), "abc");
+        let tampered = extract_code(
+            "https://soar.example/cb?code=abc&state=evil",
+            Some("issued-1"),
+        )
+        .unwrap_err();
+        assert!(tampered.to_string().starts_with("State:"), "{tampered}");
+        assert!(tampered.to_string().contains("CSRF"), "{tampered}");
+        let missing =
+            extract_code("https://soar.example/cb?code=abc", Some("issued-1")).unwrap_err();
+        assert!(missing.to_string().starts_with("State:"), "{missing}");
     }
 
     #[test]
@@ -234,7 +273,7 @@ mod tests {
         )]);
         let c = conn(Some("the-code"));
         let grant =
-            get_refresh_token(&env, &c, Some("verifier-1"), RetryPolicy::default()).unwrap();
+            get_refresh_token(&env, &c, Some("verifier-1"), None, RetryPolicy::default()).unwrap();
         assert_eq!(grant.refresh_token, "rt-1");
         let body = String::from_utf8(env.sent()[0].body.clone()).unwrap();
         assert!(
@@ -250,8 +289,8 @@ mod tests {
     #[test]
     fn empty_code_fails_before_http() {
         let env = FakeEnv::new(vec![]);
-        let err =
-            get_refresh_token(&env, &conn(Some("  ")), None, RetryPolicy::default()).unwrap_err();
+        let err = get_refresh_token(&env, &conn(Some("  ")), None, None, RetryPolicy::default())
+            .unwrap_err();
         assert!(err.to_string().starts_with("Authorization Code:"), "{err}");
         assert!(env.sent().is_empty());
     }

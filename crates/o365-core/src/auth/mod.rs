@@ -7,6 +7,6 @@ pub mod jwt;
 pub mod pkce;
 mod provider;
 
-pub use aad_error::token_error;
+pub use aad_error::{TokenFlow, token_error};
 pub use actions::{AuthorizationRequest, RefreshTokenGrant, get_authorization, get_refresh_token};
 pub use provider::{EXPIRY_MARGIN_SECS, TokenProvider, cache_key};

@@ -6,7 +6,7 @@ use std::cell::RefCell;
 use serde_json::Value;
 use sha2::{Digest, Sha256};
 
-use super::aad_error::token_error;
+use super::aad_error::{TokenFlow, token_error};
 use super::jwt;
 use crate::cloud::Cloud;
 use crate::env::{CachedToken, Env, LogLevel};
@@ -162,7 +162,11 @@ impl<'a> TokenProvider<'a> {
             }
         };
         if !response.is_success() {
-            return Err(token_error(&response));
+            let flow = match self.conn.grant {
+                Grant::ClientCredentials(_) => TokenFlow::ClientCredentials,
+                Grant::AuthorizationCode(_) => TokenFlow::RefreshToken,
+            };
+            return Err(token_error(&response, flow));
         }
         let body = response.json().ok_or_else(|| {
             Error::Protocol("The token endpoint answered with a body that is not JSON.".into())
