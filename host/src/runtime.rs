@@ -2,6 +2,7 @@
 //! Store per invocation with its own memory limit, CPU budget, wall-clock timeout,
 //! allowlist and capabilities.
 
+use std::collections::HashMap;
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, PoisonError};
@@ -287,6 +288,7 @@ impl Runtime {
             redactor,
             written_token_keys: Arc::default(),
             rotated_refresh_token: None,
+            served_tokens: HashMap::new(),
         };
         let mut store = Store::new(&self.engine, state);
         store.limiter(|s| &mut s.memory);

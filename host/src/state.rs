@@ -1,6 +1,7 @@
 //! What one Store holds: WASI and wasi:http contexts, limits, and the host capabilities
 //! the guest imports (token cache, file store, log), scoped to one connection.
 
+use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
 
@@ -142,6 +143,9 @@ pub struct StoreState {
     pub written_token_keys: Arc<Mutex<Vec<String>>>,
     /// The last refresh token the guest handed over in this invocation.
     pub rotated_refresh_token: Option<String>,
+    /// The access token this invocation last got or put, per full key: a `remove` after
+    /// Graph refused it forgets that token only, not a newer one another worker put.
+    pub served_tokens: HashMap<String, String>,
 }
 
 /// The Store's memory limits, and the high-water mark of guest linear memory they
@@ -262,6 +266,7 @@ impl token_cache::Host for StoreState {
             .map_err(trap)?;
         Ok(token.map(|t| {
             self.redactor.add(&t.access_token);
+            self.served_tokens.insert(key, t.access_token.clone());
             token_cache::CachedToken {
                 access_token: t.access_token,
                 expires_at: t.expires_at,
@@ -277,6 +282,8 @@ impl token_cache::Host for StoreState {
             access_token: token.access_token,
             expires_at: token.expires_at,
         };
+        self.served_tokens
+            .insert(key.clone(), token.access_token.clone());
         self.tokens
             .put(&key, self.holder, token)
             .await
@@ -284,7 +291,12 @@ impl token_cache::Host for StoreState {
     }
 
     async fn remove(&mut self, key: String) -> wasmtime::Result<()> {
-        self.tokens.remove(&self.key(&key)).await.map_err(trap)
+        let key = self.key(&key);
+        let only = self.served_tokens.remove(&key);
+        self.tokens
+            .remove(&key, only.as_deref())
+            .await
+            .map_err(trap)
     }
 
     async fn get_refresh_token(&mut self, key: String) -> wasmtime::Result<Option<String>> {

@@ -240,8 +240,12 @@ impl TokenStore for TokenCache {
         Box::pin(async { Ok(()) })
     }
 
-    fn remove<'a>(&'a self, key: &'a str) -> BoxFuture<'a, StoreResult<()>> {
-        TokenCache::remove(self, key);
+    fn remove<'a>(&'a self, key: &'a str, only: Option<&'a str>) -> BoxFuture<'a, StoreResult<()>> {
+        self.change(|e| {
+            if only.is_none_or(|t| e.access.get(key).is_some_and(|c| c.access_token == t)) {
+                e.access.remove(key);
+            }
+        });
         Box::pin(async { Ok(()) })
     }
 

@@ -255,3 +255,23 @@ async fn an_unreachable_redis_is_refused_at_start_naming_it_without_the_password
     );
     assert!(!e.contains("pw-secret"), "{e}");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn forgetting_a_refused_token_keeps_a_newer_one_another_worker_put() {
+    let Some(redis) = RedisServer::start() else {
+        return;
+    };
+    let s = store(&redis, Duration::from_secs(30)).await;
+    let later = unix_now() + 3600;
+    s.put("ns|k", 1, token("at-new", later)).await.unwrap();
+    s.remove("ns|k", Some("at-refused")).await.unwrap();
+    assert_eq!(
+        s.get_or_lease("ns|k", 2, unix_now()).await.unwrap(),
+        Some(token("at-new", later))
+    );
+    s.remove("ns|k", Some("at-new")).await.unwrap();
+    assert_eq!(s.get_or_lease("ns|k", 2, unix_now()).await.unwrap(), None);
+    s.put("ns|k", 2, token("at-3", later)).await.unwrap();
+    s.remove("ns|k", None).await.unwrap();
+    assert_eq!(s.get_or_lease("ns|k", 3, unix_now()).await.unwrap(), None);
+}

@@ -186,6 +186,42 @@ async fn workers_on_one_redis_make_one_token_request_per_lifetime_with_strict_ro
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn workers_refused_their_token_by_graph_renew_it_once_between_them() {
+    let Some(redis) = RedisServer::start() else {
+        return;
+    };
+    warm_up();
+    let sim = graph_sim::start(SimConfig {
+        strict_refresh_rotation: true,
+        ..SimConfig::default()
+    })
+    .await
+    .unwrap();
+    let root = tempfile::tempdir().unwrap();
+    let store = redis_store(&redis, 30_000);
+    const N: usize = 4;
+    let results = tokio::task::block_in_place(|| run_workers(root.path(), &sim, N, &store));
+    assert_all_successful(&results);
+    // The server ends the token's life early: every worker's cached token is refused (401).
+    sim.expire_access_tokens();
+    sim.inject(Fault::new(
+        TOKEN_PATH,
+        FaultKind::Delay(Duration::from_millis(1500)),
+    ));
+    let results = tokio::task::block_in_place(|| run_workers(root.path(), &sim, N, &store));
+    assert_all_successful(&results);
+    let requests = token_requests(&sim);
+    assert_eq!(
+        requests.len(),
+        2,
+        "{N} workers refused the same token: one renews it for all"
+    );
+    let used: Vec<String> = requests.iter().map(refresh_token_of).collect();
+    assert_ne!(used[0], used[1], "each refresh token redeemed once");
+    sim.shutdown();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_worker_killed_mid_refresh_holds_the_others_only_until_its_lease_ends() {
     let Some(redis) = RedisServer::start() else {
         return;

@@ -26,8 +26,8 @@ impl TokenStore for LostOnLookUp {
     fn put<'a>(&'a self, k: &'a str, h: u64, t: CachedToken) -> BoxFuture<'a, StoreResult<()>> {
         TokenStore::put(&self.0, k, h, t)
     }
-    fn remove<'a>(&'a self, k: &'a str) -> BoxFuture<'a, StoreResult<()>> {
-        TokenStore::remove(&self.0, k)
+    fn remove<'a>(&'a self, k: &'a str, only: Option<&'a str>) -> BoxFuture<'a, StoreResult<()>> {
+        TokenStore::remove(&self.0, k, only)
     }
     fn get_refresh_token<'a>(&'a self, k: &'a str) -> BoxFuture<'a, StoreResult<Option<String>>> {
         TokenStore::get_refresh_token(&self.0, k)

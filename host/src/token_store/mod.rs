@@ -50,7 +50,9 @@ pub trait TokenStore: Send + Sync {
         token: CachedToken,
     ) -> BoxFuture<'a, StoreResult<()>>;
 
-    fn remove<'a>(&'a self, key: &'a str) -> BoxFuture<'a, StoreResult<()>>;
+    /// Forgets `key`'s access token; with `only`, only while it is still that token (Graph
+    /// refused it, but another invocation may have put a newer one since).
+    fn remove<'a>(&'a self, key: &'a str, only: Option<&'a str>) -> BoxFuture<'a, StoreResult<()>>;
 
     fn get_refresh_token<'a>(&'a self, key: &'a str) -> BoxFuture<'a, StoreResult<Option<String>>>;
 

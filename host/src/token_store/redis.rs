@@ -72,6 +72,14 @@ if redis.call('GET', KEYS[2]) == ARGV[3] then redis.call('DEL', KEYS[2]) end
 return 1
 ";
 
+/// Forgets an access token, only while it is still the given one ('' for any).
+const REMOVE: &str = r"
+if ARGV[1] == '' or redis.call('HGET', KEYS[1], 'access_token') == ARGV[1] then
+  return redis.call('DEL', KEYS[1])
+end
+return 0
+";
+
 /// Compare-and-delete: a lease that ran out and was taken by another is left alone.
 const RELEASE: &str = r"
 if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
@@ -95,6 +103,7 @@ struct Inner {
     leases: Mutex<HashMap<u64, Vec<String>>>,
     get_or_lease: Script,
     put: Script,
+    remove: Script,
     release: Script,
 }
 
@@ -142,6 +151,7 @@ impl RedisTokenStore {
                 leases: Mutex::default(),
                 get_or_lease: Script::new(GET_OR_LEASE),
                 put: Script::new(PUT),
+                remove: Script::new(REMOVE),
                 release: Script::new(RELEASE),
             }),
         })
@@ -351,10 +361,14 @@ impl TokenStore for RedisTokenStore {
         Box::pin(self.inner.put(key, holder, token))
     }
 
-    fn remove<'a>(&'a self, key: &'a str) -> BoxFuture<'a, StoreResult<()>> {
+    fn remove<'a>(&'a self, key: &'a str, only: Option<&'a str>) -> BoxFuture<'a, StoreResult<()>> {
         Box::pin(async move {
             let mut conn = self.inner.conn.clone();
-            conn.del::<_, ()>(self.inner.access_key(key))
+            self.inner
+                .remove
+                .key(self.inner.access_key(key))
+                .arg(only.unwrap_or(""))
+                .invoke_async::<()>(&mut conn)
                 .await
                 .map_err(|e| self.inner.fail("forget an access token", e))
         })

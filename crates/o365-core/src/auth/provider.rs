@@ -108,6 +108,15 @@ impl<'a> TokenProvider<'a> {
         self.fetch()
     }
 
+    /// A new token after Graph refused the one this invocation had: forgets it, then asks
+    /// the cache again. When several invocations were refused the same token, one of them
+    /// refreshes under the cache's lease and the others read its token (the host forgets
+    /// only the refused token, never one another invocation put meanwhile).
+    pub fn renew_refused(&self) -> Result<String, Error> {
+        self.forget();
+        self.access_token()
+    }
+
     /// Drops the cached access token.
     pub fn forget(&self) {
         self.env.token_remove(&self.key);
