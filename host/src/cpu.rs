@@ -9,6 +9,8 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::task::{Context, Poll};
 use std::time::Duration;
 
+use crate::lanes::LaneSeat;
+
 /// This thread's CPU time in nanoseconds.
 pub fn thread_cpu_ns() -> u64 {
     let mut ts = libc::timespec {
@@ -67,10 +69,12 @@ impl CpuMeter {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct CpuBudgetExceeded;
 
-/// `future`, charged to `meter` and stopped once the budget is spent.
+/// `future`, charged to `meter` and stopped once the budget is spent. While it waits,
+/// it holds no heavy lane (`lanes.rs`).
 pub struct Metered<'m, F> {
     future: Pin<Box<F>>,
     meter: &'m CpuMeter,
+    seat: Option<&'m LaneSeat>,
 }
 
 impl<'m, F: Future> Metered<'m, F> {
@@ -78,7 +82,14 @@ impl<'m, F: Future> Metered<'m, F> {
         Metered {
             future: Box::pin(future),
             meter,
+            seat: None,
         }
+    }
+
+    /// Gives the invocation's heavy lane back whenever the future waits.
+    pub fn with_seat(mut self, seat: &'m LaneSeat) -> Self {
+        self.seat = Some(seat);
+        self
     }
 }
 
@@ -96,7 +107,12 @@ impl<F: Future> Future for Metered<'_, F> {
         match polled {
             Poll::Ready(out) => Poll::Ready(Ok(out)),
             Poll::Pending if meter.exceeded() => Poll::Ready(Err(CpuBudgetExceeded)),
-            Poll::Pending => Poll::Pending,
+            Poll::Pending => {
+                if let Some(seat) = self.seat {
+                    seat.release();
+                }
+                Poll::Pending
+            }
         }
     }
 }

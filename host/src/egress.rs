@@ -47,6 +47,8 @@ pub enum Denial {
     BlockedHost(String),
     /// The login host, but not under the connection's own tenant.
     OtherTenant(String),
+    /// The login host, the tenant's path, but not its token endpoint.
+    OtherLoginPath(String),
     /// A token or secret in a request to a pre-authenticated upload host.
     TokenToUploadHost(&'static str),
 }
@@ -61,6 +63,10 @@ impl std::fmt::Display for Denial {
             Denial::OtherTenant(t) => write!(
                 f,
                 "the login host is allowed only under the connection's own tenant, not '{t}'"
+            ),
+            Denial::OtherLoginPath(p) => write!(
+                f,
+                "on the login host only the tenant's token endpoint is allowed, not '{p}'"
             ),
             Denial::TokenToUploadHost(place) => write!(
                 f,
@@ -105,13 +111,7 @@ impl EgressPolicy {
             return Err(Denial::OtherHost(host));
         };
         match kind {
-            HostKind::Login => {
-                let first = uri.path().trim_start_matches('/').split('/').next();
-                let tenant = percent_decoded(first.unwrap_or(""));
-                if self.tenant.is_empty() || !tenant.eq_ignore_ascii_case(self.tenant.trim()) {
-                    return Err(Denial::OtherTenant(tenant));
-                }
-            }
+            HostKind::Login => self.check_login_path(uri.path())?,
             HostKind::Upload => self.check_upload(uri, headers, redactor)?,
             HostKind::Graph => {}
         }
@@ -121,6 +121,31 @@ impl EgressPolicy {
             .find(|(h, _)| h.eq_ignore_ascii_case(&host))
             .map(|(_, base)| base.clone());
         Ok(Route { kind, routed_to })
+    }
+
+    /// The one endpoint the guest needs there: `/{tenant}/oauth2/v2.0/token`, read segment
+    /// by segment after percent-decoding, so no dot segment or encoded slash can lead a
+    /// server that normalizes paths to another tenant.
+    fn check_login_path(&self, path: &str) -> Result<(), Denial> {
+        let segments: Vec<String> = path
+            .strip_prefix('/')
+            .unwrap_or(path)
+            .split('/')
+            .map(percent_decoded)
+            .collect();
+        let tenant = segments.first().cloned().unwrap_or_default();
+        let rest: Vec<&str> = segments.iter().skip(1).map(String::as_str).collect();
+        let clean = |s: &String| !s.is_empty() && s != "." && s != ".." && !s.contains(['/', '\\']);
+        if !segments.iter().all(clean) {
+            return Err(Denial::OtherTenant(segments.join("/")));
+        }
+        if self.tenant.is_empty() || !tenant.eq_ignore_ascii_case(self.tenant.trim()) {
+            return Err(Denial::OtherTenant(tenant));
+        }
+        if rest != ["oauth2", "v2.0", "token"] {
+            return Err(Denial::OtherLoginPath(path.to_string()));
+        }
+        Ok(())
     }
 
     fn check_upload(
@@ -252,6 +277,27 @@ mod tests {
             .map(|r| r.kind),
             Ok(HostKind::Login),
             "percent-encoding does not hide the tenant"
+        );
+        for path in [
+            "/contoso.example/../fabrikam.example/oauth2/v2.0/token",
+            "/contoso.example/%2E%2E/fabrikam.example/oauth2/v2.0/token",
+            "/contoso.example/oauth2/v2.0/token/..%2F..%2Ffabrikam.example",
+            "/contoso.example//oauth2/v2.0/token",
+        ] {
+            let url = format!("https://login.microsoftonline.com{path}");
+            assert!(
+                matches!(check(&url, &[]), Err(Denial::OtherTenant(_))),
+                "{path}"
+            );
+        }
+        assert_eq!(
+            check(
+                "https://login.microsoftonline.com/contoso.example/oauth2/v2.0/authorize",
+                &[]
+            ),
+            Err(Denial::OtherLoginPath(
+                "/contoso.example/oauth2/v2.0/authorize".into()
+            ))
         );
     }
 

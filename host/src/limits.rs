@@ -28,6 +28,18 @@ pub struct Limits {
     pub result_json_depth: usize,
     /// Bytes in the file store of one connection; a put past it fails.
     pub file_store_bytes: u64,
+    /// One wasi-http header set (names and values), which lives in host memory.
+    pub header_set_bytes: usize,
+    /// Host resources a guest holds at once (header sets, requests, bodies, streams):
+    /// with `header_set_bytes`, what bounds the host memory they take.
+    pub host_resources: usize,
+    /// Token-cache entries (access and refresh tokens) one connection may hold, and the
+    /// longest token kept; a put past either is dropped.
+    pub token_cache_entries: usize,
+    pub token_bytes: usize,
+    /// CPU time after which an invocation runs in the host's heavy lanes
+    /// (`RuntimeConfig::heavy_lanes`): short commands keep the rest of the machine.
+    pub light_cpu_time: Duration,
 }
 
 impl Default for Limits {
@@ -44,6 +56,11 @@ impl Default for Limits {
             result_bytes: 64 * MIB,
             result_json_depth: 64,
             file_store_bytes: 1024 * MIB as u64,
+            header_set_bytes: 48 * 1024,
+            host_resources: 512,
+            token_cache_entries: 32,
+            token_bytes: 64 * 1024,
+            light_cpu_time: Duration::from_millis(50),
         }
     }
 }

@@ -47,6 +47,13 @@ enum Command {
         #[arg(long, default_value = "127.0.0.1:8765")]
         addr: std::net::SocketAddr,
     },
+    /// Serve an HTTP API (loopback by default) that runs commands for named connections.
+    Serve {
+        #[command(flatten)]
+        serve: ServeArgs,
+        #[command(flatten)]
+        common: Common,
+    },
     /// "Get Authorization": print the authorize URL (the PKCE verifier is kept next to the connection file).
     AuthUrl {
         #[command(flatten)]
@@ -96,6 +103,29 @@ struct Common {
     /// <<EmailResponseLink>> becomes this URL followed by the mail's tracking id.
     #[arg(long, value_name = "URL")]
     response_link_base: Option<String>,
+}
+
+#[derive(Args, Clone)]
+struct ServeArgs {
+    /// Address to listen on; anything but loopback needs a bearer token.
+    #[arg(long, default_value = o365_host::serve::DEFAULT_ADDR)]
+    addr: std::net::SocketAddr,
+    /// Directory of connection files (NAME.json, 0600): loaded at start, written on PUT
+    /// and when a refresh token rotates.
+    #[arg(long, value_name = "DIR")]
+    connections: Option<PathBuf>,
+    /// File holding the bearer token every request must carry (else $O365_SERVE_TOKEN).
+    #[arg(long, value_name = "FILE")]
+    token_file: Option<PathBuf>,
+    /// Largest request body, bytes.
+    #[arg(long, default_value_t = 4 * 1024 * 1024)]
+    max_body_bytes: usize,
+    /// Invocations of one connection running at once.
+    #[arg(long, default_value_t = 4)]
+    per_connection: usize,
+    /// Invocations of one connection waiting for a turn; more are answered 429.
+    #[arg(long, default_value_t = 64)]
+    per_connection_queue: usize,
 }
 
 /// The connection JSON and, when it came from a file, that file.
@@ -333,6 +363,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             handle.shutdown();
             Ok(ExitCode::SUCCESS)
         }
+        Command::Serve { serve, common } => serve_api(serve, common).await,
         Command::AuthUrl { common } => {
             let s = session(&common).await?;
             let conn = need_connection(&s)?;
@@ -401,6 +432,65 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
     }
+}
+
+/// The bearer token of `serve`: the file's content, else `$O365_SERVE_TOKEN`. Never printed.
+fn serve_token(args: &ServeArgs) -> anyhow::Result<Option<o365_host::serve::BearerToken>> {
+    use o365_host::serve::BearerToken;
+    let (text, source) = match &args.token_file {
+        Some(file) => (
+            std::fs::read_to_string(file)
+                .with_context(|| format!("cannot read the token file {}", file.display()))?,
+            file.display().to_string(),
+        ),
+        None => match std::env::var("O365_SERVE_TOKEN") {
+            Ok(text) => (text, "O365_SERVE_TOKEN".to_string()),
+            Err(_) => return Ok(None),
+        },
+    };
+    BearerToken::new(&text)
+        .map(Some)
+        .ok_or_else(|| anyhow!("the bearer token in {source} is empty"))
+}
+
+async fn serve_api(args: ServeArgs, common: Common) -> anyhow::Result<ExitCode> {
+    use o365_host::serve::{self, Registry, ServeOptions, TenantLimits};
+    if common.connection.is_some() {
+        return Err(anyhow!(
+            "serve takes --connections DIR (or PUT /v1/connections/NAME), not --connection"
+        ));
+    }
+    let mut options = ServeOptions::new(args.addr);
+    options.token = serve_token(&args)?;
+    // Refuse an exposed address before the slow part (loading the component).
+    serve::check_exposure(&options.addr, options.token.as_ref())?;
+    options.max_body_bytes = args.max_body_bytes;
+    options.tenant = TenantLimits {
+        concurrent: args.per_connection,
+        queued: args.per_connection_queue,
+    };
+    let registry = match &args.connections {
+        Some(dir) => {
+            std::fs::create_dir_all(dir)
+                .with_context(|| format!("cannot create {}", dir.display()))?;
+            Registry::load_dir(dir, options.tenant)?
+        }
+        None => Registry::new(None, options.tenant),
+    };
+    let s = session(&common).await?;
+    // The embedded simulator's demo connections, unless the directory has those names.
+    if let Some(sim) = &s._sim {
+        for name in ["demo-delegated", "demo-app"] {
+            if let (None, Some(conn)) = (registry.get(name), sim.demo_connection(name)) {
+                registry.insert(name, conn);
+            }
+        }
+    }
+    let server = serve::start(Arc::new(s.runtime), Arc::new(registry), options).await?;
+    println!("o365-host serve listening on {}", server.url());
+    tokio::signal::ctrl_c().await?;
+    server.shutdown().await;
+    Ok(ExitCode::SUCCESS)
 }
 
 fn pkce_file(conn: &ConnectionSource) -> PathBuf {

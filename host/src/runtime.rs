@@ -11,7 +11,8 @@ use std::time::{Duration, Instant};
 use anyhow::{Context, anyhow};
 use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
-use wasmtime::component::{HasSelf, InstancePre, Linker, Val};
+use tokio::sync::Semaphore;
+use wasmtime::component::{HasSelf, InstancePre, Linker, ResourceTable, Val};
 use wasmtime::{Engine, Store, UpdateDeadline};
 use wasmtime_wasi::WasiCtx;
 use wasmtime_wasi_http::WasiHttpCtx;
@@ -24,6 +25,7 @@ use crate::engine::{self, EngineOptions, Loaded};
 use crate::file_store::FileStore;
 use crate::http_hook::Outbound;
 use crate::http_log::HttpLog;
+use crate::lanes::{self, LaneSeat};
 use crate::limits::Limits;
 use crate::redact::Redactor;
 use crate::result_text;
@@ -33,6 +35,9 @@ use crate::values::{self, InputError};
 
 pub const COMMANDS_INTERFACE: &str = "soar:office365/commands@0.1.0";
 pub const ACTIONS_INTERFACE: &str = "soar:office365/connection-actions@0.1.0";
+
+/// A result document larger than this is written in a heavy lane.
+const LARGE_RESULT_BYTES: usize = 1024 * 1024;
 
 /// Epochs tick this often: how often guest code checks its CPU budget.
 const EPOCH_TICK: Duration = Duration::from_millis(10);
@@ -54,6 +59,9 @@ pub struct RuntimeConfig {
     pub echo_log: bool,
     /// Hosts no connection may reach, even its own cloud's (an operator blocking a cloud).
     pub deny_hosts: Vec<String>,
+    /// Lanes for invocations past `Limits::light_cpu_time` (`lanes.rs`); None: one less
+    /// than the machine's cores, at least one.
+    pub heavy_lanes: Option<usize>,
     /// The platform's page that collects answers to tracked mail: Send Mail's
     /// `<<EmailResponseLink>>` becomes this URL followed by the mail's tracking id.
     /// None: the platform has no such page, and the placeholder is refused.
@@ -72,6 +80,7 @@ impl RuntimeConfig {
             files_root,
             echo_log: false,
             deny_hosts: Vec::new(),
+            heavy_lanes: None,
             response_link_base: None,
         }
     }
@@ -141,6 +150,7 @@ pub struct Runtime {
     pub loaded: Loaded,
     ticker: Arc<AtomicBool>,
     manifest: tokio::sync::OnceCell<Value>,
+    heavy_lanes: Arc<Semaphore>,
 }
 
 impl Drop for Runtime {
@@ -222,6 +232,7 @@ impl Runtime {
         Ok(Runtime {
             engine,
             pre,
+            heavy_lanes: lanes::heavy_lanes(config.heavy_lanes),
             config,
             tokens,
             http_log,
@@ -267,15 +278,23 @@ impl Runtime {
             None => EgressPolicy::default(),
         };
         let cpu = Arc::new(CpuMeter::new(limits.cpu_time));
+        let lane = LaneSeat::new(self.heavy_lanes.clone());
+        let mut http = WasiHttpCtx::new();
+        http.set_field_size_limit(limits.header_set_bytes);
+        let mut table = ResourceTable::new();
+        table.set_max_capacity(limits.host_resources);
         let state = StoreState {
             wasi: WasiCtx::builder().build(),
-            http: WasiHttpCtx::new(),
-            table: Default::default(),
+            http,
+            table,
             outbound: Outbound::new(policy, limits, self.http_log.clone(), redactor.clone()),
             memory: StoreState::memory_limiter(self.config.engine.memory_limit_bytes),
             cpu: cpu.clone(),
+            lane: lane.clone(),
             tokens: self.tokens.clone(),
             holder: next_holder_id(),
+            token_entries: limits.token_cache_entries,
+            token_bytes: limits.token_bytes,
             files: FileStore::for_connection(&self.config.files_root, &namespace)
                 .with_quota(limits.file_store_bytes),
             token_namespace: namespace,
@@ -294,10 +313,18 @@ impl Runtime {
         store.limiter(|s| &mut s.memory);
         store.set_epoch_deadline(1);
         // Every tick inside guest code checks the CPU spent so far, host calls included;
-        // yielding keeps the executor fair to other invocations.
+        // yielding keeps the executor fair to other invocations, and past its light CPU
+        // time an invocation queues for a heavy lane at every tick.
         store.epoch_deadline_callback(move |_| {
             if cpu.exceeded() {
                 return Err(wasmtime::Error::msg(cpu_budget_message(cpu.budget())));
+            }
+            lane.release();
+            if cpu.used() > limits.light_cpu_time {
+                return Ok(UpdateDeadline::YieldCustom(
+                    1,
+                    Box::pin(lane.clone().take()),
+                ));
             }
             Ok(UpdateDeadline::Yield(1))
         });
@@ -383,11 +410,13 @@ impl Runtime {
         let logs = store.data().log.lines.clone();
         let denied = store.data().outbound.denied.clone();
         let cpu = store.data().cpu.clone();
+        let lane = store.data().lane.clone();
         let started = Instant::now();
         let call = Metered::new(
             self.call(&mut store, interface, function, build_params),
             &cpu,
-        );
+        )
+        .with_seat(&lane);
         let result = match tokio::time::timeout(limits.wall_time, call).await {
             Ok(Ok(Ok(Ok(val)))) => values::to_json(val),
             Ok(Ok(Ok(Err(input)))) => {
@@ -434,7 +463,11 @@ impl Runtime {
         if let Err(e) = self.tokens.release_leases(holder).await {
             eprintln!("o365-host: {e}");
         }
-        // The guest's memory goes back to the pool before the result is worked on.
+        // The guest's memory goes back to the pool before the result is worked on; a heavy
+        // invocation's teardown (resetting its memory) and result work run in its lane.
+        if cpu.used() > limits.light_cpu_time {
+            lane.clone().take().await;
+        }
         drop(store);
         let size = result_text::approximate_size(&result);
         let result = if size > limits.result_bytes {
@@ -460,6 +493,7 @@ impl Runtime {
             rotated_refresh_token,
             peak_memory_bytes,
         };
+        lane.release();
         let written_token_keys = written_token_keys
             .lock()
             .unwrap_or_else(PoisonError::into_inner)
@@ -543,6 +577,12 @@ impl Runtime {
             .command(connection_id, connection, command, input)
             .await;
         let depth = self.config.limits.result_json_depth;
+        // Writing a large document is heavy work: it runs in a heavy lane.
+        let _lane = if result_text::approximate_size(&outcome.result) > LARGE_RESULT_BYTES {
+            self.heavy_lanes.clone().acquire_owned().await.ok()
+        } else {
+            None
+        };
         outcome.map(
             |result| match result_text::document(result, &redactor, depth) {
                 Ok(text) => text,

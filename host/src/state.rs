@@ -15,6 +15,7 @@ use crate::bindings::{file_store, log, reply_tracking, token_cache};
 use crate::cpu::CpuMeter;
 use crate::file_store::FileStore;
 use crate::http_hook::Outbound;
+use crate::lanes::LaneSeat;
 use crate::redact::Redactor;
 use crate::token_cache::CachedToken;
 use crate::token_store::{StoreError, TokenStore};
@@ -128,9 +129,15 @@ pub struct StoreState {
     pub memory: MemoryLimiter,
     /// CPU time of the invocation, host calls included.
     pub cpu: Arc<CpuMeter>,
+    /// Its seat in the heavy lanes, once it has used its light CPU time.
+    pub lane: Arc<LaneSeat>,
     pub tokens: Arc<dyn TokenStore>,
     /// This Store's id as a token-cache lease holder.
     pub holder: u64,
+    /// What one connection may keep in the token cache (`Limits::token_cache_entries`,
+    /// `Limits::token_bytes`).
+    pub token_entries: usize,
+    pub token_bytes: usize,
     /// Prefix that keeps one connection's cache keys apart from another's, whatever
     /// key the guest asks for.
     pub token_namespace: String,
@@ -253,8 +260,14 @@ fn trap(e: StoreError) -> wasmtime::Error {
     wasmtime::Error::new(e)
 }
 
+/// The longest token-cache key a guest may use (its own keys are about 120 bytes).
+const MAX_TOKEN_KEY: usize = 512;
+
 impl token_cache::Host for StoreState {
     async fn get(&mut self, key: String) -> wasmtime::Result<Option<token_cache::CachedToken>> {
+        if key.len() > MAX_TOKEN_KEY {
+            return Ok(None);
+        }
         let now = std::time::SystemTime::now()
             .duration_since(std::time::UNIX_EPOCH)
             .map_or(0, |d| d.as_secs());
@@ -275,6 +288,9 @@ impl token_cache::Host for StoreState {
     }
 
     async fn put(&mut self, key: String, token: token_cache::CachedToken) -> wasmtime::Result<()> {
+        if !self.may_keep(&key, &token.access_token).await? {
+            return Ok(());
+        }
         self.redactor.add(&token.access_token);
         let key = self.key(&key);
         self.wrote(key.clone());
@@ -300,6 +316,9 @@ impl token_cache::Host for StoreState {
     }
 
     async fn get_refresh_token(&mut self, key: String) -> wasmtime::Result<Option<String>> {
+        if key.len() > MAX_TOKEN_KEY {
+            return Ok(None);
+        }
         let token = self
             .tokens
             .get_refresh_token(&self.key(&key))
@@ -316,6 +335,9 @@ impl token_cache::Host for StoreState {
         key: String,
         refresh_token: String,
     ) -> wasmtime::Result<()> {
+        if !self.may_keep(&key, &refresh_token).await? {
+            return Ok(());
+        }
         self.redactor.add(&refresh_token);
         let key = self.key(&key);
         self.wrote(key.clone());
@@ -393,6 +415,46 @@ impl log::Host for StoreState {
 }
 
 impl StoreState {
+    /// Whether the token cache keeps this put: a bounded key and token, and room in the
+    /// connection's share of the cache. A put refused is logged, never kept.
+    async fn may_keep(&mut self, key: &str, token: &str) -> wasmtime::Result<bool> {
+        let refusal = if key.len() > MAX_TOKEN_KEY {
+            Some(format!(
+                "a key of {} bytes (at most {MAX_TOKEN_KEY})",
+                key.len()
+            ))
+        } else if token.len() > self.token_bytes {
+            Some(format!(
+                "a token of {} bytes (at most {})",
+                token.len(),
+                self.token_bytes
+            ))
+        } else if self
+            .tokens
+            .entries_in(&self.token_namespace, &self.key(key))
+            .await
+            .map_err(trap)?
+            .is_some_and(|held| held >= self.token_entries)
+        {
+            Some(format!(
+                "a new key past the connection's {} entries",
+                self.token_entries
+            ))
+        } else {
+            None
+        };
+        match refusal {
+            Some(why) => {
+                if self.log.has_room() {
+                    self.log
+                        .push("warn", format!("token cache: not kept: {why}"));
+                }
+                Ok(false)
+            }
+            None => Ok(true),
+        }
+    }
+
     fn wrote(&self, key: String) {
         let mut keys = self
             .written_token_keys

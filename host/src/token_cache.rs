@@ -183,6 +183,26 @@ impl TokenCache {
         lock(&self.entries).refresh.values().cloned().collect()
     }
 
+    /// How many keys (access or refresh) one connection holds, and whether `key` is one.
+    pub fn entries_in(&self, namespace: &str) -> usize {
+        let prefix = format!("{namespace}|");
+        let entries = lock(&self.entries);
+        let mut keys: Vec<&String> = entries
+            .access
+            .keys()
+            .chain(entries.refresh.keys())
+            .filter(|k| k.starts_with(&prefix))
+            .collect();
+        keys.sort();
+        keys.dedup();
+        keys.len()
+    }
+
+    pub fn has_key(&self, key: &str) -> bool {
+        let entries = lock(&self.entries);
+        entries.access.contains_key(key) || entries.refresh.contains_key(key)
+    }
+
     /// The refresh tokens of one connection (keys `{namespace}|...`), for its redactor.
     pub fn refresh_tokens_in(&self, namespace: &str) -> Vec<String> {
         let prefix = format!("{namespace}|");
@@ -275,6 +295,15 @@ impl TokenStore for TokenCache {
     ) -> BoxFuture<'a, StoreResult<()>> {
         TokenCache::forget_connection(self, namespace, keep);
         Box::pin(async { Ok(()) })
+    }
+
+    fn entries_in<'a>(
+        &'a self,
+        namespace: &'a str,
+        key: &'a str,
+    ) -> BoxFuture<'a, StoreResult<Option<usize>>> {
+        let held = (!self.has_key(key)).then(|| TokenCache::entries_in(self, namespace));
+        Box::pin(async move { Ok(held) })
     }
 
     fn refresh_tokens_in<'a>(

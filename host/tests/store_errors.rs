@@ -45,6 +45,13 @@ impl TokenStore for LostOnLookUp {
     ) -> BoxFuture<'a, StoreResult<()>> {
         TokenStore::forget_connection(&self.0, ns, keep)
     }
+    fn entries_in<'a>(
+        &'a self,
+        ns: &'a str,
+        k: &'a str,
+    ) -> BoxFuture<'a, StoreResult<Option<usize>>> {
+        TokenStore::entries_in(&self.0, ns, k)
+    }
     fn refresh_tokens_in<'a>(&'a self, ns: &'a str) -> BoxFuture<'a, StoreResult<Vec<String>>> {
         TokenStore::refresh_tokens_in(&self.0, ns)
     }

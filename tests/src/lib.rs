@@ -13,6 +13,7 @@ use o365_host::{Outcome, Runtime, RuntimeConfig, TextOutcome, TokenCache, paths}
 use serde_json::Value;
 
 pub mod native;
+pub mod serve;
 
 pub use graph_sim;
 pub use serde_json::json;

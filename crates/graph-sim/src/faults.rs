@@ -80,6 +80,32 @@ pub enum FaultKind {
     MalformedBody,
     /// 401 InvalidAuthenticationToken exactly as for an expired token.
     ExpiredToken,
+    /// A hostile or broken server: this status, headers and body, whatever
+    /// was asked (nothing is carried out).
+    Respond {
+        status: u16,
+        headers: Vec<(String, String)>,
+        body: Vec<u8>,
+    },
+    /// Carry the request out, then change its JSON answer before sending it
+    /// (wrong types, odd dates, foreign nextLinks, duplicate batch ids...).
+    Rewrite(fn(&mut serde_json::Value)),
+    /// Carry the request out, send the head and half the body, then drop the
+    /// connection: a response cut short.
+    CutBody,
+    /// Answer 200 with a body of this many bytes (past a client's cap).
+    HugeBody(usize),
+}
+
+impl FaultKind {
+    /// A [`FaultKind::Respond`] with a JSON body.
+    pub fn json(status: u16, body: serde_json::Value) -> FaultKind {
+        FaultKind::Respond {
+            status,
+            headers: vec![("content-type".into(), "application/json".into())],
+            body: body.to_string().into_bytes(),
+        }
+    }
 }
 
 /// Pending faults, first match wins.
@@ -123,6 +149,29 @@ impl FaultQueue {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn rewrite_and_respond_are_queued_like_the_others() {
+        let mut q = FaultQueue::default();
+        q.push(Fault::new(
+            "/token",
+            FaultKind::json(200, serde_json::json!({"a": 1})),
+        ));
+        q.push(Fault::new(
+            "/mailFolders",
+            FaultKind::Rewrite(|v| v["value"] = serde_json::json!([42])),
+        ));
+        assert!(matches!(
+            q.take("POST", "/t/oauth2/v2.0/token", ""),
+            Some(FaultKind::Respond { status: 200, .. })
+        ));
+        let Some(FaultKind::Rewrite(f)) = q.take("GET", "/v1.0/me/mailFolders", "") else {
+            panic!("the rewrite fault fires");
+        };
+        let mut v = serde_json::json!({"value": []});
+        f(&mut v);
+        assert_eq!(v["value"], serde_json::json!([42]));
+    }
 
     #[test]
     fn first_match_wins_and_is_consumed() {

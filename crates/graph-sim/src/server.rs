@@ -5,7 +5,7 @@ use std::io;
 use std::sync::Arc;
 
 use bytes::Bytes;
-use http::{Request, StatusCode};
+use http::{Request, Response, StatusCode};
 use http_body_util::{BodyExt, Full, Limited};
 use hyper::body::Incoming;
 use hyper::server::conn::http1;
@@ -50,9 +50,67 @@ pub(crate) async fn run(listener: TcpListener, sim: Arc<Sim>, mut stop: watch::R
     let _ = tokio::time::timeout(std::time::Duration::from_secs(5), graceful.shutdown()).await;
 }
 
+/// A response body: whole, or (the CutBody fault) its first half and then an
+/// error, which makes hyper abort the connection mid-body.
+type Body = http_body_util::Either<Full<Bytes>, CutShort>;
+
+/// One exchange, with the CutBody fault applied last.
+async fn serve(sim: Arc<Sim>, req: Request<Incoming>) -> Result<Response<Body>, io::Error> {
+    let (resp, cut) = serve_whole(sim, req).await?;
+    if !cut {
+        return Ok(resp.map(http_body_util::Either::Left));
+    }
+    let (parts, body) = resp.into_parts();
+    let Ok(collected) = body.collect().await;
+    let bytes = collected.to_bytes();
+    let half = bytes.slice(..bytes.len() / 2);
+    Ok(Response::from_parts(
+        parts,
+        http_body_util::Either::Right(CutShort {
+            half: Some(half),
+            pause: None,
+        }),
+    ))
+}
+
+/// Half a body, a pause (so the head and the half are on the wire), then a reset.
+pub(crate) struct CutShort {
+    half: Option<Bytes>,
+    pause: Option<std::pin::Pin<Box<tokio::time::Sleep>>>,
+}
+
+impl hyper::body::Body for CutShort {
+    type Data = Bytes;
+    type Error = io::Error;
+
+    fn poll_frame(
+        mut self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<Option<Result<hyper::body::Frame<Bytes>, io::Error>>> {
+        use std::future::Future;
+        use std::task::Poll;
+        if let Some(half) = self.half.take() {
+            self.pause = Some(Box::pin(tokio::time::sleep(
+                std::time::Duration::from_millis(100),
+            )));
+            return Poll::Ready(Some(Ok(hyper::body::Frame::data(half))));
+        }
+        if let Some(pause) = self.pause.as_mut()
+            && pause.as_mut().poll(cx).is_pending()
+        {
+            return Poll::Pending;
+        }
+        Poll::Ready(Some(Err(io::Error::new(
+            io::ErrorKind::ConnectionReset,
+            "graph-sim fault: body cut short",
+        ))))
+    }
+}
+
 /// One exchange. Returning `Err` makes hyper drop the connection without
-/// writing a response, which is how ConnectionReset is simulated.
-async fn serve(sim: Arc<Sim>, req: Request<Incoming>) -> Result<Resp, io::Error> {
+/// writing a response, which is how ConnectionReset is simulated; `true`
+/// beside the response asks for its body to be cut short.
+async fn serve_whole(sim: Arc<Sim>, req: Request<Incoming>) -> Result<(Resp, bool), io::Error> {
     let (parts, body) = req.into_parts();
     let (body, too_large) = match Limited::new(body, MAX_BODY).collect().await {
         Ok(collected) => (collected.to_bytes(), false),
@@ -116,6 +174,18 @@ async fn serve(sim: Arc<Sim>, req: Request<Incoming>) -> Result<Resp, io::Error>
                 "graph-sim fault: response lost after the request was carried out",
             ));
         }
+        Some(FaultKind::Respond {
+            status,
+            headers,
+            body,
+        }) => raw_response(status, &headers, body),
+        Some(FaultKind::Rewrite(change)) => rewrite(dispatch(&sim, &meta, &raw), change).await,
+        Some(FaultKind::CutBody) => {
+            let resp = dispatch(&sim, &meta, &raw);
+            lock(&sim.log).complete(seq, resp.status().as_u16());
+            return Ok((resp, true));
+        }
+        Some(FaultKind::HugeBody(size)) => huge_body(size),
         Some(FaultKind::ConnectionReset) => {
             lock(&sim.log).complete(seq, 0);
             return Err(io::Error::new(
@@ -125,7 +195,7 @@ async fn serve(sim: Arc<Sim>, req: Request<Incoming>) -> Result<Resp, io::Error>
         }
     };
     lock(&sim.log).complete(seq, resp.status().as_u16());
-    Ok(resp)
+    Ok((resp, false))
 }
 
 fn segments(path: &str) -> Vec<String> {
@@ -208,4 +278,46 @@ async fn truncate(resp: Resp) -> Resp {
         http::HeaderValue::from_static("application/json"),
     );
     Resp::from_parts(parts, Full::new(cut))
+}
+
+/// Any status, headers and body: what a hostile server sends.
+fn raw_response(status: u16, headers: &[(String, String)], body: Vec<u8>) -> Resp {
+    let mut resp = Resp::new(Full::new(Bytes::from(body)));
+    *resp.status_mut() = StatusCode::from_u16(status).unwrap_or(StatusCode::OK);
+    for (name, value) in headers {
+        if let (Ok(n), Ok(v)) = (
+            http::HeaderName::from_bytes(name.as_bytes()),
+            http::HeaderValue::from_str(value),
+        ) {
+            resp.headers_mut().append(n, v);
+        }
+    }
+    resp
+}
+
+/// The real answer with its JSON changed by `change`; a body that is not JSON
+/// is passed on as it is.
+async fn rewrite(resp: Resp, change: fn(&mut serde_json::Value)) -> Resp {
+    let (mut parts, body) = resp.into_parts();
+    let Ok(collected) = body.collect().await;
+    let bytes = collected.to_bytes();
+    let Ok(mut value) = serde_json::from_slice::<serde_json::Value>(&bytes) else {
+        return Resp::from_parts(parts, Full::new(bytes));
+    };
+    change(&mut value);
+    parts.headers.remove(http::header::CONTENT_LENGTH);
+    Resp::from_parts(parts, Full::new(Bytes::from(value.to_string())))
+}
+
+/// 200 with `size` bytes of JSON-looking filler.
+fn huge_body(size: usize) -> Resp {
+    let mut body = Vec::with_capacity(size);
+    body.extend_from_slice(b"{\"value\":\"");
+    body.resize(size.saturating_sub(2).max(body.len()), b'x');
+    body.extend_from_slice(b"\"}");
+    raw_response(
+        200,
+        &[("content-type".into(), "application/json".into())],
+        body,
+    )
 }

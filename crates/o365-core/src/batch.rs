@@ -11,7 +11,20 @@
 //! - A lost response to the batch itself is never resent for work that must not repeat:
 //!   every item of that batch is then reported as "may have been carried out".
 
-use std::collections::{BTreeMap, BTreeSet};
+// Server answers reach this module: nothing here may panic or overflow on them.
+// (Indexing is on serde_json values, whose reads never panic, and on this
+// module's own vectors by their own indices.)
+#![cfg_attr(
+    not(test),
+    deny(
+        clippy::unwrap_used,
+        clippy::expect_used,
+        clippy::panic,
+        clippy::arithmetic_side_effects
+    )
+)]
+
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use std::time::Duration;
 
 use serde_json::{Map, Value, json};
@@ -169,15 +182,28 @@ impl Run<'_, '_> {
         let wait = self.cool_wait;
         let cooling = std::mem::take(&mut self.cooling);
         self.cool_wait = Duration::ZERO;
-        if self.waited + wait > self.policy.max_total_wait {
+        let past_budget = self.waited.saturating_add(wait) > self.policy.max_total_wait;
+        let past_deadline = self
+            .policy
+            .deadline
+            .filter(|d| wait >= d.remaining(self.graph.env()));
+        if past_budget || past_deadline.is_some() {
+            let bound = match past_deadline {
+                Some(d) if !past_budget => {
+                    format!("the command's {} s deadline", d.total.as_secs())
+                }
+                _ => format!(
+                    "the {} s retry budget",
+                    self.policy.max_total_wait.as_secs()
+                ),
+            };
             for (i, e) in cooling {
                 self.outcomes[i] = Some(Err(Error::Throttled {
                     status: e.status_code(),
                     message: format!(
-                        "{} Not retried: waiting {:.1} s more would pass the {} s retry budget. Try again later.",
+                        "{} Not retried: waiting {:.1} s more would pass {bound}. Try again later.",
                         e.user_message(),
                         wait.as_secs_f64(),
-                        self.policy.max_total_wait.as_secs()
                     ),
                 }));
             }
@@ -191,8 +217,8 @@ impl Run<'_, '_> {
                 wait.as_secs_f64()
             ),
         );
-        self.graph.env().sleep(wait);
-        self.waited += wait;
+        crate::retry::wait_with_progress(self.graph.env(), wait, "throttled $batch items");
+        self.waited = self.waited.saturating_add(wait);
         self.pending.extend(cooling.into_keys());
     }
 
@@ -202,12 +228,12 @@ impl Run<'_, '_> {
         }
         let body =
             json!({"requests": chunk.iter().map(|&i| self.item(i, chunk)).collect::<Vec<_>>()});
-        let responses = self
+        let answers = self
             .graph
             .post_json("$batch", &body, idempotency)
-            .and_then(|v| responses_by_id(&v));
-        let responses = match responses {
-            Ok(r) => r,
+            .and_then(|v| answers_by_id(&v, chunk));
+        let answers = match answers {
+            Ok(a) => a,
             Err(e) => {
                 let fatal = is_fatal(&e);
                 for &i in chunk {
@@ -225,15 +251,43 @@ impl Run<'_, '_> {
                 return;
             }
         };
+        if !answers.unknown.is_empty() {
+            self.graph.env().log(
+                LogLevel::Warn,
+                &format!(
+                    "the $batch answer has answers to requests it did not carry (ids {}); ignored",
+                    answers.unknown.join(", ")
+                ),
+            );
+        }
+        let responses = answers.items;
+        let may_have = match idempotency {
+            Idempotency::NotIdempotent => {
+                " It may have been carried out; check before running it again."
+            }
+            Idempotency::Idempotent => "",
+        };
         let mut failed_dependency = Vec::new();
         for &i in chunk {
+            if answers.duplicates.contains(&i) {
+                self.outcomes[i] = Some(Err(Error::Protocol(format!(
+                    "The $batch response answers this request more than once, so its outcome is unknown.{may_have}"
+                ))));
+                continue;
+            }
             let Some(item) = responses.get(&i) else {
-                self.outcomes[i] = Some(Err(Error::Protocol(
-                    "The $batch response has no answer for this request.".into(),
-                )));
+                self.outcomes[i] = Some(Err(Error::Protocol(format!(
+                    "The $batch response has no answer for this request.{may_have}"
+                ))));
                 continue;
             };
-            self.attempts[i] += 1;
+            if item.status == 0 {
+                self.outcomes[i] = Some(Err(Error::Protocol(format!(
+                    "The $batch response's answer to this request has no valid status.{may_have}"
+                ))));
+                continue;
+            }
+            self.attempts[i] = self.attempts[i].saturating_add(1);
             match item.status {
                 200..=299 => self.outcomes[i] = Some(Ok(item.body.clone())),
                 424 => failed_dependency.push(i),
@@ -248,7 +302,7 @@ impl Run<'_, '_> {
             match d {
                 Some(d) if self.cooling.contains_key(&d) => {
                     // Not run because its dependency was throttled: goes again with it.
-                    self.attempts[i] -= 1;
+                    self.attempts[i] = self.attempts[i].saturating_sub(1);
                     self.cooling.insert(i, responses[&i].error());
                 }
                 Some(d) if matches!(self.outcomes[d], Some(Err(_))) => {
@@ -283,9 +337,10 @@ impl Run<'_, '_> {
             .first()
             .copied()
             .unwrap_or(128);
-        let wait = item
-            .retry_after()
-            .unwrap_or_else(|| self.policy.backoff(self.attempts[i] - 1, random));
+        let wait = item.retry_after().unwrap_or_else(|| {
+            self.policy
+                .backoff(self.attempts[i].saturating_sub(1), random)
+        });
         self.cool_wait = self.cool_wait.max(wait);
         self.cooling.insert(i, item.error());
     }
@@ -309,7 +364,7 @@ impl Run<'_, '_> {
 }
 
 fn id_of(i: usize) -> String {
-    (i + 1).to_string()
+    i.saturating_add(1).to_string()
 }
 
 /// One answer inside the batch response.
@@ -341,20 +396,36 @@ impl Item {
     }
 }
 
-/// The batch response's items by request index; responses may come in any order.
-fn responses_by_id(v: &Value) -> Result<std::collections::HashMap<usize, Item>, Error> {
+/// The batch response, read against what was asked.
+struct Answers {
+    /// By request index; answers may come in any order.
+    items: HashMap<usize, Item>,
+    /// Requests answered more than once: their outcome is unknown.
+    duplicates: HashSet<usize>,
+    /// Ids that name no request of this batch (clipped, for the log).
+    unknown: Vec<String>,
+}
+
+fn answers_by_id(v: &Value, chunk: &[usize]) -> Result<Answers, Error> {
     let items = v
         .get("responses")
         .and_then(Value::as_array)
         .ok_or_else(|| Error::Protocol("The $batch response has no responses array.".into()))?;
-    let mut out = std::collections::HashMap::new();
+    let mut answers = Answers {
+        items: HashMap::new(),
+        duplicates: HashSet::new(),
+        unknown: Vec::new(),
+    };
     for item in items {
-        let Some(index) = item
-            .get("id")
+        let raw_id = item.get("id");
+        let index = raw_id
             .and_then(Value::as_str)
             .and_then(|s| s.parse::<usize>().ok())
             .and_then(|n| n.checked_sub(1))
-        else {
+            .filter(|i| chunk.contains(i));
+        let Some(index) = index else {
+            let shown = raw_id.map_or_else(|| "(none)".to_string(), Value::to_string);
+            answers.unknown.push(shown.chars().take(40).collect());
             continue;
         };
         let headers = item
@@ -366,20 +437,21 @@ fn responses_by_id(v: &Value) -> Result<std::collections::HashMap<usize, Item>, 
                     .collect()
             })
             .unwrap_or_default();
-        out.insert(
-            index,
-            Item {
-                status: item
-                    .get("status")
-                    .and_then(Value::as_u64)
-                    .and_then(|s| u16::try_from(s).ok())
-                    .unwrap_or(0),
-                headers,
-                body: item.get("body").cloned().unwrap_or(Value::Null),
-            },
-        );
+        let answer = Item {
+            status: item
+                .get("status")
+                .and_then(Value::as_u64)
+                .and_then(|s| u16::try_from(s).ok())
+                .filter(|s| (100..=599).contains(s))
+                .unwrap_or(0),
+            headers,
+            body: item.get("body").cloned().unwrap_or(Value::Null),
+        };
+        if answers.items.insert(index, answer).is_some() {
+            answers.duplicates.insert(index);
+        }
     }
-    Ok(out)
+    Ok(answers)
 }
 
 fn dependency_failed(e: &Error) -> Error {
@@ -394,9 +466,17 @@ fn dependency_failed(e: &Error) -> Error {
     }
 }
 
-/// A failure of the batch request itself, as each of its items sees it.
+/// A failure of the batch request itself, as each of its items sees it. Graph
+/// may have carried out the batch when the answer to it is lost or unusable.
 fn lost(e: &Error, idempotency: Idempotency) -> Error {
     match e {
+        Error::Protocol(m) | Error::TooLarge { message: m, .. }
+            if idempotency == Idempotency::NotIdempotent =>
+        {
+            Error::Protocol(format!(
+                "{m} This item was part of that $batch and may have been carried out; check before running it again."
+            ))
+        }
         Error::Network(m) if idempotency == Idempotency::NotIdempotent => Error::Network(format!(
             "{m} This item was part of that $batch and may have been carried out."
         )),
@@ -653,5 +733,82 @@ mod tests {
             out.iter()
                 .all(|o| o.as_ref().unwrap_err().status_code() == 403)
         );
+    }
+
+    fn run_moves(
+        answer: Result<HttpResponse, crate::http::TransportError>,
+        n: usize,
+    ) -> Vec<Outcome> {
+        let env = FakeEnv::new(vec![token(), answer]);
+        let c = app_connection();
+        let g = Graph::new(&env, &c, RetryPolicy::default());
+        let out = run(&g, &moves(n), Idempotency::NotIdempotent, "moved");
+        assert_eq!(env.sent().len(), 2, "nothing is sent again");
+        out
+    }
+
+    fn may_have_been_carried_out(o: &Outcome) -> bool {
+        o.as_ref()
+            .is_err_and(|e| e.to_string().contains("may have been carried out"))
+    }
+
+    #[test]
+    fn duplicate_and_missing_answers_are_reported_as_possibly_done() {
+        let out = run_moves(
+            json_response(
+                200,
+                json!({"responses": [
+                    ok(1),
+                    {"id": "2", "status": 404, "body": {"error": {"code": "ErrorItemNotFound", "message": "gone"}}},
+                    ok(2),
+                    {"id": "99", "status": 201, "body": {}},
+                    {"id": "4", "status": "201", "body": {}},
+                ]}),
+            ),
+            4,
+        );
+        assert!(out[0].is_ok());
+        assert!(
+            may_have_been_carried_out(&out[1]),
+            "duplicate: {:?}",
+            out[1]
+        );
+        assert!(may_have_been_carried_out(&out[2]), "missing: {:?}", out[2]);
+        assert!(
+            may_have_been_carried_out(&out[3]),
+            "no valid status: {:?}",
+            out[3]
+        );
+    }
+
+    #[test]
+    fn an_unusable_batch_answer_is_reported_as_possibly_done() {
+        let not_json = Ok(HttpResponse {
+            status: 200,
+            headers: vec![],
+            body: b"<html>oops</html>".to_vec(),
+        });
+        for answer in [
+            json_response(200, json!({"responses": {"1": ok(1)}})),
+            json_response(200, json!([ok(1)])),
+            not_json,
+        ] {
+            let out = run_moves(answer, 2);
+            assert!(out.iter().all(may_have_been_carried_out), "{out:?}");
+        }
+    }
+
+    #[test]
+    fn a_huge_retry_after_inside_a_batch_keeps_the_other_outcomes() {
+        let out = run_moves(
+            json_response(
+                200,
+                json!({"responses": [ok(1), {"id": "2", "status": 429, "headers": {"Retry-After": "1e20"}, "body": {}}]}),
+            ),
+            2,
+        );
+        assert_eq!(out[0].as_ref().unwrap()["id"], "new0");
+        let e = out[1].as_ref().unwrap_err();
+        assert!(e.to_string().contains("retry budget"), "{e}");
     }
 }

@@ -42,6 +42,18 @@ pub enum Error {
     /// A response we cannot use (malformed body, paging that leaves the cloud).
     #[error("{0}")]
     Protocol(String),
+
+    /// A request the transport could not send as built; it never left.
+    #[error("{0}")]
+    Unsendable(String),
+
+    /// A response body past its cap; not fetched again.
+    #[error("{message}")]
+    TooLarge { limit: u64, message: String },
+
+    /// The command's overall deadline passed.
+    #[error("{0}")]
+    Deadline(String),
 }
 
 impl Error {
@@ -61,8 +73,9 @@ impl Error {
             | Error::Graph { status, .. }
             | Error::Throttled { status, .. } => *status,
             Error::Denied(_) => 403,
-            Error::Network(_) => 504,
-            Error::Protocol(_) => 502,
+            Error::Network(_) | Error::Deadline(_) => 504,
+            Error::Protocol(_) | Error::TooLarge { .. } => 502,
+            Error::Unsendable(_) => 500,
         }
     }
 

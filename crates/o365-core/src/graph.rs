@@ -1,6 +1,21 @@
 //! Graph calls for one command: token, the retry policy, one forced token refresh on a 401
 //! `InvalidAuthenticationToken`, error bodies, and `@odata.nextLink` paging.
 
+// Server answers reach this module: nothing here may panic or overflow on them.
+#![cfg_attr(
+    not(test),
+    deny(
+        clippy::indexing_slicing,
+        clippy::unwrap_used,
+        clippy::expect_used,
+        clippy::panic,
+        clippy::arithmetic_side_effects
+    )
+)]
+
+use std::cell::RefCell;
+use std::collections::{HashMap, HashSet};
+
 use serde_json::Value;
 
 use crate::auth::TokenProvider;
@@ -22,6 +37,8 @@ pub struct Graph<'a> {
     origin: String,
     /// `https://graph.microsoft.com/v1.0`
     base: String,
+    /// Mailbox names (`me`, `users/<upn>`) by their Graph ids, looked up to check nextLinks.
+    mailbox_ids: RefCell<HashMap<String, String>>,
 }
 
 impl<'a> Graph<'a> {
@@ -37,6 +54,7 @@ impl<'a> Graph<'a> {
             policy,
             origin: cloud.graph_origin(),
             base: format!("{}/{}", cloud.graph_origin(), version),
+            mailbox_ids: RefCell::default(),
         }
     }
 
@@ -114,12 +132,29 @@ impl<'a> Graph<'a> {
         parse_json(&response)
     }
 
-    /// A GET whose body is not JSON (`$value`): the bytes and the content type.
-    pub fn get_bytes(&self, path_and_query: &str) -> Result<(Vec<u8>, String), Error> {
+    /// A GET whose body is not JSON (`$value`): the bytes and the content type. The
+    /// body is capped at `max_bytes`, counted as it arrives (never the declared size).
+    pub fn get_bytes(
+        &self,
+        path_and_query: &str,
+        max_bytes: u64,
+    ) -> Result<(Vec<u8>, String), Error> {
         let response = self.send(
-            HttpRequest::new("GET", self.url(path_and_query)),
+            HttpRequest::new("GET", self.url(path_and_query)).max_response_bytes(max_bytes),
             Idempotency::Idempotent,
         )?;
+        // A transport that ignored the cap still does not get past it.
+        let arrived = u64::try_from(response.body.len()).unwrap_or(u64::MAX);
+        if arrived > max_bytes {
+            return Err(Error::TooLarge {
+                limit: max_bytes,
+                message: format!(
+                    "The response from {} is larger than the {} cap.",
+                    crate::retry::host_of(&self.origin),
+                    crate::retry::bytes_text(max_bytes)
+                ),
+            });
+        }
         let content_type = response
             .header("Content-Type")
             .unwrap_or("application/octet-stream")
@@ -146,64 +181,303 @@ impl<'a> Graph<'a> {
         parse_json(&response)
     }
 
-    /// Every item of a collection, following `@odata.nextLink` as given (never rebuilt),
-    /// up to `max_items` and [`MAX_PAGES`]. A link to another origin is refused: it would
-    /// carry the token somewhere else.
+    /// Every item of a collection, following `@odata.nextLink` (see
+    /// [`Graph::for_each_page`]), up to `max_items` and [`MAX_PAGES`]. Any stop
+    /// is an error; [`Graph::get_all_partial`] keeps the pages read before it.
     pub fn get_all(&self, path_and_query: &str, max_items: usize) -> Result<Vec<Value>, Error> {
-        let mut items = Vec::new();
-        self.for_each_page(path_and_query, &[], |page, _| {
-            items.extend(page.into_iter().take(max_items - items.len()));
-            Ok(items.len() < max_items)
-        })?;
-        Ok(items)
+        let listed = self.get_all_partial(path_and_query, max_items)?;
+        match listed.stopped {
+            Some(e) => Err(e),
+            None => Ok(listed.items),
+        }
     }
 
-    /// Hands each page's items to `visit` (with whether another page follows),
-    /// following `@odata.nextLink` as given while `visit` returns true, up to
-    /// [`MAX_PAGES`]. `headers` go with every page (a `Prefer` must, or later
-    /// pages would change id form).
+    /// [`Graph::get_all`], but a stop after the first page keeps the items read
+    /// so far beside the reason (a failure on the first page is the error).
+    pub fn get_all_partial(&self, path_and_query: &str, max_items: usize) -> Result<Listed, Error> {
+        let mut items = Vec::new();
+        let mut pages = 0usize;
+        let walked = self.for_each_page(path_and_query, &[], |page, _| {
+            pages = pages.saturating_add(1);
+            let room = max_items.saturating_sub(items.len());
+            items.extend(page.into_iter().take(room));
+            Ok(items.len() < max_items)
+        });
+        match walked {
+            Ok(()) => Ok(Listed {
+                items,
+                stopped: None,
+            }),
+            Err(e) if pages > 0 => Ok(Listed {
+                items,
+                stopped: Some(e),
+            }),
+            Err(e) => Err(e),
+        }
+    }
+
+    /// Hands each page's items (objects, every one) to `visit` (with whether
+    /// another page follows), following `@odata.nextLink` as given while `visit`
+    /// returns true, up to [`MAX_PAGES`]. `headers` go with every page (a `Prefer`
+    /// must, or later pages would change id form). A nextLink must continue this
+    /// request: same origin, version, path and mailbox, no fragment, no query
+    /// options the request did not have, the same `$filter` / `$search`; and it
+    /// must not lead back to a page already read.
     pub fn for_each_page(
         &self,
         path_and_query: &str,
         headers: &[(String, String)],
         mut visit: impl FnMut(Vec<Value>, bool) -> Result<bool, Error>,
     ) -> Result<(), Error> {
-        let mut url = self.url(path_and_query);
-        for _ in 0..MAX_PAGES {
+        let first = self.url(path_and_query);
+        let mut url = first.clone();
+        let mut visited = HashSet::new();
+        // Pages by their decoded path and query: a loop may re-encode the link.
+        let canonical = |u: &str| format!("{:?}", (http::origin(u), split_target(u)));
+        for page_no in 1..=MAX_PAGES {
+            visited.insert(canonical(&url));
             let response = self.send(self.get_request(&url, headers), Idempotency::Idempotent)?;
-            let mut page = parse_json(&response)?;
-            let next = page
-                .get("@odata.nextLink")
-                .and_then(Value::as_str)
-                .map(str::to_string);
-            let values = match page.get_mut("value").map(Value::take) {
-                Some(Value::Array(values)) => values,
-                _ => {
-                    return Err(Error::Protocol(
-                        "A Graph collection came back without a value array.".into(),
-                    ));
-                }
-            };
+            let (values, next) = collection_page(parse_json(&response)?, page_no)?;
             if !visit(values, next.is_some())? {
                 return Ok(());
             }
-            match next {
-                None => return Ok(()),
-                Some(next) => {
-                    if http::origin(&next).as_deref() != Some(self.origin.as_str()) {
-                        return Err(Error::Protocol(format!(
-                            "Refusing to follow @odata.nextLink to {}: it is not {}.",
-                            crate::retry::host_of(&next),
-                            self.origin
-                        )));
-                    }
-                    url = next;
-                }
+            let Some(next) = next else {
+                return Ok(());
+            };
+            if visited.contains(&canonical(&next)) {
+                return Err(Error::Protocol(format!(
+                    "Graph's @odata.nextLink after page {page_no} leads back to a page already read (a paging loop); stopped there."
+                )));
             }
+            self.check_next_link(&first, &next)?;
+            url = next;
         }
         Err(Error::Protocol(format!(
             "Stopped after {MAX_PAGES} pages of results; narrow the request."
         )))
+    }
+
+    /// Refuses a nextLink that does not continue `first` (see [`Graph::for_each_page`]).
+    fn check_next_link(&self, first: &str, next: &str) -> Result<(), Error> {
+        let refuse = |why: String| {
+            Err(Error::Protocol(format!(
+                "Refusing to follow @odata.nextLink: {why}. The pages read before it are kept."
+            )))
+        };
+        let next_origin = http::origin(next).unwrap_or_else(|| "(no origin)".to_string());
+        if next_origin != self.origin {
+            return refuse(format!("it leads to {next_origin}, not {}", self.origin));
+        }
+        if next.contains('#') {
+            return refuse("it carries a fragment (#...)".to_string());
+        }
+        let (first_path, first_query) = split_target(first);
+        let (next_path, next_query) = split_target(next);
+        let (first_box, first_rest) = mailbox_and_rest(&first_path);
+        let (next_box, next_rest) = mailbox_and_rest(&next_path);
+        if first_rest != next_rest {
+            return refuse(format!(
+                "its path /{} is not the request's /{}",
+                next_rest.join("/"),
+                first_rest.join("/")
+            ));
+        }
+        if first_box != next_box && !self.same_mailbox(first_box.as_deref(), next_box.as_deref()) {
+            return refuse(format!(
+                "it names mailbox '{}', not the requested '{}'",
+                next_box.as_deref().unwrap_or("(none)"),
+                first_box.as_deref().unwrap_or("(none)")
+            ));
+        }
+        for (key, value) in &next_query {
+            let original = first_query.iter().find(|(k, _)| k == key);
+            match original {
+                None if !PAGING_KEYS.contains(&key.as_str()) => {
+                    return refuse(format!("it adds the query option {key}"));
+                }
+                Some((_, v)) if KEPT_KEYS.contains(&key.as_str()) && v.trim() != value.trim() => {
+                    return refuse(format!("it changes {key}"));
+                }
+                _ => {}
+            }
+        }
+        for key in KEPT_KEYS {
+            let had = first_query.iter().any(|(k, _)| k == key);
+            if had && !next_query.iter().any(|(k, _)| k == key) {
+                return refuse(format!("it drops {key}"));
+            }
+        }
+        Ok(())
+    }
+
+    /// Whether two mailbox names (`me`, `users/<upn or id>`) are one mailbox: Graph
+    /// writes nextLinks with the mailbox's id where the request had its address, so
+    /// both are looked up (once each) when they differ.
+    fn same_mailbox(&self, a: Option<&str>, b: Option<&str>) -> bool {
+        let (Some(a), Some(b)) = (a, b) else {
+            return false;
+        };
+        match (self.mailbox_id(a), self.mailbox_id(b)) {
+            (Some(x), Some(y)) => x.eq_ignore_ascii_case(&y),
+            _ => false,
+        }
+    }
+
+    fn mailbox_id(&self, mailbox: &str) -> Option<String> {
+        if let Some(id) = self.mailbox_ids.borrow().get(mailbox) {
+            return Some(id.clone());
+        }
+        // The signed-in user's object id is in the token: no lookup (and no
+        // User.Read permission) needed for the common case.
+        let from_token = (mailbox == "me")
+            .then(|| self.tokens.access_token().ok())
+            .flatten()
+            .and_then(|t| crate::auth::jwt::claims(&t))
+            .and_then(|c| c.get("oid")?.as_str().map(str::to_ascii_lowercase));
+        if let Some(id) = from_token {
+            self.mailbox_ids
+                .borrow_mut()
+                .insert(mailbox.to_string(), id.clone());
+            return Some(id);
+        }
+        let path = match mailbox {
+            "me" => "me?$select=id".to_string(),
+            other => format!(
+                "users/{}?$select=id",
+                http::segment(other.trim_start_matches("users/"))
+            ),
+        };
+        let id = self
+            .get_json(&path)
+            .ok()?
+            .get("id")?
+            .as_str()?
+            .to_ascii_lowercase();
+        self.mailbox_ids
+            .borrow_mut()
+            .insert(mailbox.to_string(), id.clone());
+        Some(id)
+    }
+}
+
+/// What a listing read, and why it stopped early when it did.
+#[derive(Debug)]
+pub struct Listed {
+    pub items: Vec<Value>,
+    pub stopped: Option<Error>,
+}
+
+/// Query options a nextLink may add: Graph's paging state.
+const PAGING_KEYS: [&str; 2] = ["$skip", "$skiptoken"];
+/// Query options a nextLink must keep unchanged: they decide which items come.
+const KEPT_KEYS: [&str; 2] = ["$filter", "$search"];
+
+/// A page's items and its nextLink, checked: an object with a `value` array of
+/// objects, and a nextLink that is a string when present.
+fn collection_page(page: Value, page_no: usize) -> Result<(Vec<Value>, Option<String>), Error> {
+    let Value::Object(mut page) = page else {
+        return Err(Error::Protocol(format!(
+            "Page {page_no} of a Graph collection is not a JSON object."
+        )));
+    };
+    let next = match page.remove("@odata.nextLink") {
+        None | Some(Value::Null) => None,
+        Some(Value::String(s)) => Some(s),
+        Some(_) => {
+            return Err(Error::Protocol(format!(
+                "Page {page_no} of a Graph collection has an @odata.nextLink that is not a string."
+            )));
+        }
+    };
+    let values = match page.remove("value") {
+        Some(Value::Array(values)) => values,
+        _ => {
+            return Err(Error::Protocol(
+                "A Graph collection came back without a value array.".into(),
+            ));
+        }
+    };
+    if let Some((i, bad)) = values.iter().enumerate().find(|(_, v)| !v.is_object()) {
+        return Err(Error::Protocol(format!(
+            "Item {} of page {page_no} of a Graph collection is {}, not an object.",
+            i.saturating_add(1),
+            json_kind(bad)
+        )));
+    }
+    Ok((values, next))
+}
+
+/// "a number", "a string", ... for messages about values that do not fit.
+pub fn json_kind(v: &Value) -> &'static str {
+    match v {
+        Value::Null => "null",
+        Value::Bool(_) => "a boolean",
+        Value::Number(_) => "a number",
+        Value::String(_) => "a string",
+        Value::Array(_) => "an array",
+        Value::Object(_) => "an object",
+    }
+}
+
+/// A Graph object where one is expected (a message, a folder), or an error
+/// naming `what` and what came instead.
+pub fn expect_object(v: Value, what: &str) -> Result<Value, Error> {
+    if v.is_object() {
+        Ok(v)
+    } else {
+        Err(Error::Protocol(format!(
+            "Graph answered with {} where {what} object was expected.",
+            json_kind(&v)
+        )))
+    }
+}
+
+/// Decoded, lower-cased path segments below the origin (`name('key')` becomes
+/// `name`, `key`) and the decoded query pairs of an absolute URL.
+fn split_target(url: &str) -> (Vec<String>, Vec<(String, String)>) {
+    let rest = url.split_once("://").map_or(url, |(_, r)| r);
+    let rest = rest.split('#').next().unwrap_or(rest);
+    let (path, query) = rest.split_once('?').unwrap_or((rest, ""));
+    let path = path.split_once('/').map_or("", |(_, p)| p);
+    let decode = |s: &str| {
+        percent_encoding::percent_decode_str(s)
+            .decode_utf8_lossy()
+            .to_string()
+    };
+    let mut segments = Vec::new();
+    for seg in path.split('/').filter(|s| !s.is_empty()) {
+        let seg = decode(seg).to_lowercase();
+        match seg.split_once("('") {
+            Some((name, key)) if key.ends_with("')") => {
+                segments.push(name.to_string());
+                let key = key.trim_end_matches("')").replace("''", "'");
+                segments.push(key);
+            }
+            _ => segments.push(seg),
+        }
+    }
+    // Form decoding on both sides: Graph writes spaces as %20, others as `+`.
+    let query = form_urlencoded::parse(query.as_bytes())
+        .map(|(k, v)| (k.to_ascii_lowercase(), v.into_owned()))
+        .collect();
+    (segments, query)
+}
+
+/// The mailbox part (`me`, `users/<x>`) of version-rooted segments, and the
+/// segments with the mailbox part taken out (the version kept).
+fn mailbox_and_rest(segments: &[String]) -> (Option<String>, Vec<String>) {
+    match segments {
+        [version, me, rest @ ..] if me == "me" => {
+            let mut kept = vec![version.clone()];
+            kept.extend(rest.iter().cloned());
+            (Some("me".to_string()), kept)
+        }
+        [version, users, who, rest @ ..] if users == "users" => {
+            let mut kept = vec![version.clone()];
+            kept.extend(rest.iter().cloned());
+            (Some(format!("users/{who}")), kept)
+        }
+        other => (None, other.to_vec()),
     }
 }
 
@@ -299,18 +573,18 @@ mod tests {
             token(1),
             json_response(
                 200,
-                json!({"value":[1,2],"@odata.nextLink":"https://graph.microsoft.com/v1.0/me/mailFolders?%24skip=2"}),
+                json!({"value":[{"n":1},{"n":2}],"@odata.nextLink":"https://graph.microsoft.com/v1.0/me/mailFolders?%24skip=2"}),
             ),
             json_response(
                 200,
-                json!({"value":[3,4],"@odata.nextLink":"https://graph.microsoft.com/v1.0/me/mailFolders?%24skip=4"}),
+                json!({"value":[{"n":3},{"n":4}],"@odata.nextLink":"https://graph.microsoft.com/v1.0/me/mailFolders?%24skip=4"}),
             ),
         ]);
         let c = conn();
         let items = Graph::new(&env, &c, RetryPolicy::default())
             .get_all("me/mailFolders", 3)
             .unwrap();
-        assert_eq!(items, vec![json!(1), json!(2), json!(3)]);
+        assert_eq!(items, vec![json!({"n":1}), json!({"n":2}), json!({"n":3})]);
         assert_eq!(
             env.sent()[2].url,
             "https://graph.microsoft.com/v1.0/me/mailFolders?%24skip=2"
@@ -323,7 +597,7 @@ mod tests {
             token(1),
             json_response(
                 200,
-                json!({"value":[1],"@odata.nextLink":"https://evil.example/v1.0/x"}),
+                json!({"value":[{"n":1}],"@odata.nextLink":"https://evil.example/v1.0/x"}),
             ),
         ]);
         let c = conn();
@@ -332,5 +606,182 @@ mod tests {
             .unwrap_err();
         assert!(err.to_string().contains("evil.example"), "{err}");
         assert_eq!(env.sent().len(), 2);
+    }
+
+    fn page(
+        values: Value,
+        next: Option<&str>,
+    ) -> Result<HttpResponse, crate::http::TransportError> {
+        let mut body = json!({"value": values});
+        if let Some(n) = next {
+            body["@odata.nextLink"] = json!(n);
+        }
+        json_response(200, body)
+    }
+
+    fn list_partial(env: &FakeEnv, path: &str) -> Listed {
+        let c = conn();
+        Graph::new(env, &c, RetryPolicy::default())
+            .get_all_partial(path, 100)
+            .unwrap()
+    }
+
+    #[test]
+    fn a_next_link_into_another_mailbox_stops_with_the_pages_so_far() {
+        let env = FakeEnv::new(vec![
+            token(1),
+            page(
+                json!([{"id": "f1"}]),
+                Some(
+                    "https://graph.microsoft.com/v1.0/users/adele@t.example/mailFolders?%24skip=1",
+                ),
+            ),
+            json_response(200, json!({"id": "ID-ALEX"})),
+            json_response(200, json!({"id": "ID-ADELE"})),
+        ]);
+        let listed = list_partial(&env, "users/alex@t.example/mailFolders?$top=100");
+        assert_eq!(listed.items, vec![json!({"id": "f1"})]);
+        let e = listed.stopped.unwrap().to_string();
+        assert!(e.contains("names mailbox 'users/adele@t.example'"), "{e}");
+        assert_eq!(env.sent().len(), 4, "no page of the other mailbox was read");
+    }
+
+    #[test]
+    fn a_next_link_naming_the_same_mailbox_by_id_is_followed() {
+        let env = FakeEnv::new(vec![
+            token(1),
+            page(
+                json!([{"id": "f1"}]),
+                Some(
+                    "https://graph.microsoft.com/v1.0/users/5E1C-GUID/mailFolders?%24top=100&%24skip=1",
+                ),
+            ),
+            json_response(200, json!({"id": "5e1c-guid"})),
+            json_response(200, json!({"id": "5e1c-guid"})),
+            page(json!([{"id": "f2"}]), None),
+        ]);
+        let listed = list_partial(&env, "users/alex@t.example/mailFolders?$top=100");
+        assert!(listed.stopped.is_none(), "{:?}", listed.stopped);
+        assert_eq!(listed.items.len(), 2);
+    }
+
+    #[test]
+    fn next_links_that_do_not_continue_the_request_are_refused() {
+        let cases = [
+            (
+                "https://graph.microsoft.com/v1.0/me/messages?%24skip=1",
+                "its path",
+            ),
+            (
+                "https://graph.microsoft.com/v1.0/me/mailFolders?%24skip=1#@evil.example",
+                "fragment",
+            ),
+            (
+                "http://graph.microsoft.com/v1.0/me/mailFolders?%24skip=1",
+                "http://graph.microsoft.com",
+            ),
+            (
+                "https://graph.microsoft.com/beta/me/mailFolders?%24skip=1",
+                "its path",
+            ),
+            (
+                "https://graph.microsoft.com/v1.0/me/mailFolders?includeHiddenFolders=true",
+                "adds the query option",
+            ),
+            (
+                "https://graph.microsoft.com/v1.0/me/mailFolders?%24top=100",
+                "leads back",
+            ),
+        ];
+        for (next, expected) in cases {
+            let env = FakeEnv::new(vec![token(1), page(json!([{"id": "f1"}]), Some(next))]);
+            let listed = list_partial(&env, "me/mailFolders?$top=100");
+            let e = listed.stopped.map(|e| e.to_string()).unwrap_or_default();
+            assert!(e.contains(expected), "{next}: {e}");
+            assert_eq!(listed.items.len(), 1, "{next}");
+            assert_eq!(env.sent().len(), 2, "{next}: refused without a request");
+        }
+    }
+
+    #[test]
+    fn a_filter_must_survive_paging() {
+        let env = FakeEnv::new(vec![
+            token(1),
+            page(
+                json!([{"id": "m1"}]),
+                Some(
+                    "https://graph.microsoft.com/v1.0/me/messages?%24filter=isRead%20eq%20true&%24skip=1",
+                ),
+            ),
+        ]);
+        let listed = list_partial(&env, "me/messages?$filter=isRead%20eq%20false");
+        let e = listed.stopped.unwrap().to_string();
+        assert!(e.contains("changes $filter"), "{e}");
+    }
+
+    #[test]
+    fn items_that_are_not_objects_are_named_not_indexed() {
+        let env = FakeEnv::new(vec![
+            token(1),
+            page(json!([{"id": "f1"}, 42, "inbox", null]), None),
+        ]);
+        let c = conn();
+        let err = Graph::new(&env, &c, RetryPolicy::default())
+            .get_all("me/mailFolders", 10)
+            .unwrap_err();
+        assert!(
+            err.to_string()
+                .contains("Item 2 of page 1 of a Graph collection is a number"),
+            "{err}"
+        );
+        for body in [json!([1, 2]), json!("x"), json!({"value": {"a": 1}})] {
+            let env = FakeEnv::new(vec![token(1), json_response(200, body.clone())]);
+            let err = Graph::new(&env, &c, RetryPolicy::default())
+                .get_all("me/mailFolders", 10)
+                .unwrap_err();
+            assert!(matches!(err, Error::Protocol(_)), "{body}: {err:?}");
+        }
+    }
+
+    #[test]
+    fn bytes_past_the_cap_are_refused_even_if_the_transport_passed_them() {
+        let env = FakeEnv::new(vec![
+            token(1),
+            Ok(HttpResponse {
+                status: 200,
+                headers: vec![],
+                body: vec![0; 2048],
+            }),
+        ]);
+        let c = conn();
+        let err = Graph::new(&env, &c, RetryPolicy::default())
+            .get_bytes("me/messages/m/$value", 1024)
+            .unwrap_err();
+        assert!(err.to_string().contains("the 1024 bytes cap"), "{err}");
+        assert_eq!(env.sent()[1].max_response_bytes, Some(1024));
+    }
+
+    #[test]
+    fn a_me_listing_may_continue_under_the_signed_in_users_id() {
+        use base64::Engine as _;
+        let payload = base64::engine::general_purpose::URL_SAFE_NO_PAD
+            .encode(br#"{"oid":"5E1C-OID","scp":"Mail.Read"}"#);
+        let jwt = format!("eyJhbGciOiJub25lIn0.{payload}.sig");
+        let env = FakeEnv::new(vec![
+            json_response(200, json!({"access_token": jwt, "expires_in": 3600})),
+            page(
+                json!([{"id": "f1"}]),
+                Some("https://graph.microsoft.com/v1.0/users/5e1c-oid/mailFolders?%24skip=1"),
+            ),
+            json_response(200, json!({"id": "5e1c-oid"})),
+            page(json!([{"id": "f2"}]), None),
+        ]);
+        let listed = list_partial(&env, "me/mailFolders?$top=100");
+        assert!(listed.stopped.is_none(), "{:?}", listed.stopped);
+        assert_eq!(listed.items.len(), 2);
+        assert!(
+            !env.sent().iter().any(|r| r.url.contains("/me?")),
+            "no lookup of /me"
+        );
     }
 }

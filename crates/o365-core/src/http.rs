@@ -1,5 +1,19 @@
 //! HTTP values exchanged with the transport, and URL building with strict encoding.
 
+// Server answers reach this module: nothing here may panic or overflow on them.
+#![cfg_attr(
+    not(test),
+    deny(
+        clippy::indexing_slicing,
+        clippy::unwrap_used,
+        clippy::expect_used,
+        clippy::panic,
+        clippy::arithmetic_side_effects
+    )
+)]
+
+use std::time::Duration;
+
 use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -9,6 +23,12 @@ pub struct HttpRequest {
     pub url: String,
     pub headers: Vec<(String, String)>,
     pub body: Vec<u8>,
+    /// The transport stops reading past this many body bytes and answers
+    /// [`TransportError::TooLarge`]; None: the transport's own cap.
+    pub max_response_bytes: Option<u64>,
+    /// The whole exchange may take at most this long (the command's deadline
+    /// minus what it has used); None: the transport's own timeouts.
+    pub timeout: Option<Duration>,
 }
 
 impl HttpRequest {
@@ -18,7 +38,15 @@ impl HttpRequest {
             url: url.into(),
             headers: Vec::new(),
             body: Vec::new(),
+            max_response_bytes: None,
+            timeout: None,
         }
+    }
+
+    /// Caps the response body at `bytes`, counted while it arrives.
+    pub fn max_response_bytes(mut self, bytes: u64) -> Self {
+        self.max_response_bytes = Some(bytes);
+        self
     }
 
     pub fn header(mut self, name: &str, value: impl Into<String>) -> Self {
@@ -65,14 +93,30 @@ impl HttpResponse {
     }
 }
 
-/// Why no response came back.
+/// Why no (whole) response came back. Each class is handled and worded on its
+/// own: only [`TransportError::Network`] and [`TransportError::CutShort`] may
+/// be helped by sending again.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum TransportError {
-    /// The host refused to let the request out (allowlist).
+    /// The host refused to let the request out (allowlist, a host limit).
     Denied(String),
-    /// Timeout, reset or refused connection: the request may or may not have arrived.
+    /// The request we built cannot be sent (URL, header, method); it did not
+    /// leave, and sending it again cannot help.
+    InvalidRequest(String),
+    /// Timeout, reset or refused connection before a response: the request
+    /// may or may not have arrived.
     Network(String),
+    /// The response began but its body stopped before the end.
+    CutShort(String),
+    /// The response body passed `limit` bytes; reading stopped there.
+    TooLarge { limit: u64 },
+    /// The server's answer breaks HTTP (bad head, bad framing).
+    Protocol(String),
 }
+
+/// Bytes of one header (name and value) the transport sends at most; wasi:http
+/// hosts refuse (or trap on) larger fields.
+pub const MAX_HEADER_BYTES: usize = 64 * 1024;
 
 /// Path segments: everything but unreserved characters and `@` is encoded, so ids with
 /// `/ + =` and guest UPNs with `#` stay one segment.

@@ -29,6 +29,8 @@ pub mod validate;
 pub mod wire;
 
 #[cfg(test)]
+mod hostile_tests;
+#[cfg(test)]
 pub(crate) mod testing;
 
 pub use env::Env;

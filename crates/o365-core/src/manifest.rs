@@ -649,9 +649,27 @@ pub fn command(name: &str) -> Option<CommandInfo> {
     commands().into_iter().find(|c| c.name == name)
 }
 
+/// The description `describe` shows: the command's own, then its overall time
+/// limit ([`crate::commands::COMMAND_DEADLINE`]), which every command has.
+pub fn full_description(c: &CommandInfo) -> String {
+    format!(
+        "{} Ends after {} s at most: a slow or silent server stops it with a message, and what was done before stays in the result.",
+        c.description,
+        crate::commands::COMMAND_DEADLINE.as_secs()
+    )
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn descriptions_state_the_deadline() {
+        let c = command("list-mail-folders").unwrap();
+        assert!(full_description(&c).ends_with(
+            "Ends after 300 s at most: a slow or silent server stops it with a message, and what was done before stays in the result."
+        ));
+    }
 
     #[test]
     fn every_choice_parameter_lists_its_choices() {

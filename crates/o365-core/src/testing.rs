@@ -1,6 +1,6 @@
 //! An in-memory [`Env`] for unit tests: scripted responses, recorded requests and sleeps.
 
-use std::cell::RefCell;
+use std::cell::{Cell, RefCell};
 use std::collections::HashMap;
 use std::time::Duration;
 
@@ -16,7 +16,9 @@ pub struct FakeEnv {
     pub refresh_tokens: RefCell<HashMap<String, String>>,
     /// The token-cache writes in order: "put" or "put-refresh-token".
     pub token_writes: RefCell<Vec<&'static str>>,
-    pub now: u64,
+    /// Unix seconds; every sleep moves it on.
+    pub now: Cell<u64>,
+    pub progress: RefCell<Vec<String>>,
     /// Stored files, when the file store is on ([`FakeEnv::with_files`]).
     pub files: RefCell<Vec<(FileInfo, Vec<u8>)>>,
     files_on: bool,
@@ -34,7 +36,8 @@ impl FakeEnv {
             tokens: RefCell::default(),
             refresh_tokens: RefCell::default(),
             token_writes: RefCell::default(),
-            now: 1_750_000_000,
+            now: Cell::new(1_750_000_000),
+            progress: RefCell::default(),
             files: RefCell::default(),
             files_on: false,
             link_base: None,
@@ -113,10 +116,12 @@ impl Env for FakeEnv {
             .unwrap_or_else(|| panic!("unexpected request {} {}", request.method, request.url))
     }
     fn now_unix_secs(&self) -> u64 {
-        self.now
+        self.now.get()
     }
     fn sleep(&self, duration: Duration) {
         self.slept.borrow_mut().push(duration);
+        self.now
+            .set(self.now.get().saturating_add(duration.as_secs()));
     }
     fn random_bytes(&self, len: usize) -> Vec<u8> {
         (0..len).map(|i| (i * 37 % 251) as u8).collect()
@@ -141,7 +146,9 @@ impl Env for FakeEnv {
             .insert(key.into(), refresh_token.into());
     }
     fn log(&self, _level: LogLevel, _message: &str) {}
-    fn progress(&self, _done: u32, _total: u32, _message: &str) {}
+    fn progress(&self, _done: u32, _total: u32, message: &str) {
+        self.progress.borrow_mut().push(message.to_string());
+    }
     fn file_put(&self, name: &str, content_type: &str, data: &[u8]) -> Result<FileInfo, String> {
         if !self.files_on {
             return Err("no file store in this test".into());

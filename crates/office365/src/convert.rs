@@ -117,7 +117,7 @@ fn command_info(c: core_manifest::CommandInfo) -> CommandInfo {
     CommandInfo {
         name: c.name.into(),
         label: c.label.into(),
-        description: c.description.into(),
+        description: core_manifest::full_description(&c),
         deprecated: c.deprecated,
         parameters: c
             .parameters

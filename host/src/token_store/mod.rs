@@ -75,6 +75,14 @@ pub trait TokenStore: Send + Sync {
         keep: &'a [String],
     ) -> BoxFuture<'a, StoreResult<()>>;
 
+    /// How many keys (access or refresh) one connection holds, or None when `key` is one
+    /// of them already: the host bounds each connection's share of the store.
+    fn entries_in<'a>(
+        &'a self,
+        namespace: &'a str,
+        key: &'a str,
+    ) -> BoxFuture<'a, StoreResult<Option<usize>>>;
+
     /// The refresh tokens of one connection, for its redactor.
     fn refresh_tokens_in<'a>(
         &'a self,

@@ -283,37 +283,69 @@ impl Inner {
         Ok(())
     }
 
-    async fn forget_connection(&self, namespace: &str, keep: &[String]) -> StoreResult<()> {
-        let kept = |k: &str| keep.iter().any(|full| Self::split(full) == (namespace, k));
+    /// The guest keys of one connection's access tokens, found by their common prefix
+    /// (SCAN: only on a new grant and on a put of a key not yet held).
+    async fn access_keys_of(&self, namespace: &str) -> StoreResult<Vec<String>> {
         let mut conn = self.conn.clone();
-        // Access tokens: one key each, found by their common prefix.
         let prefix = format!("{}:{{{namespace}}}:at:", self.options.key_prefix);
         let pattern = format!("{}*", glob_escape(&prefix));
         let mut cursor: u64 = 0;
-        let mut stale = Vec::new();
+        let mut found = Vec::new();
         loop {
             let (next, keys): (u64, Vec<String>) = ::redis::cmd("SCAN")
                 .arg(cursor)
                 .arg("MATCH")
                 .arg(&pattern)
                 .arg("COUNT")
-                .arg(200)
+                .arg(1000)
                 .query_async(&mut conn)
                 .await
                 .map_err(|e| self.fail("list a connection's access tokens", e))?;
-            stale.extend(
-                keys.into_iter()
-                    .filter(|k| !kept(k.strip_prefix(&prefix).unwrap_or(k))),
+            found.extend(
+                keys.iter()
+                    .filter_map(|k| k.strip_prefix(&prefix))
+                    .map(String::from),
             );
             if next == 0 {
-                break;
+                return Ok(found);
             }
             cursor = next;
         }
-        for key in stale {
-            conn.del::<_, ()>(&key)
-                .await
-                .map_err(|e| self.fail("forget an access token", e))?;
+    }
+
+    async fn entries_in(&self, namespace: &str, key: &str) -> StoreResult<Option<usize>> {
+        let mut conn = self.conn.clone();
+        let (_, k) = Self::split(key);
+        let hash = self.refresh_hash(namespace);
+        let (access, refresh): (bool, bool) = ::redis::pipe()
+            .exists(self.access_key(key))
+            .hexists(&hash, k)
+            .query_async(&mut conn)
+            .await
+            .map_err(|e| self.fail("count a connection's tokens", e))?;
+        if access || refresh {
+            return Ok(None);
+        }
+        let mut keys = self.access_keys_of(namespace).await?;
+        let fields: Vec<String> = conn
+            .hkeys(&hash)
+            .await
+            .map_err(|e| self.fail("count a connection's tokens", e))?;
+        keys.extend(fields);
+        keys.sort();
+        keys.dedup();
+        Ok(Some(keys.len()))
+    }
+
+    async fn forget_connection(&self, namespace: &str, keep: &[String]) -> StoreResult<()> {
+        let kept = |k: &str| keep.iter().any(|full| Self::split(full) == (namespace, k));
+        let mut conn = self.conn.clone();
+        for k in self.access_keys_of(namespace).await? {
+            if !kept(&k) {
+                conn.del::<_, ()>(self.access_key(&format!("{namespace}|{k}")))
+                    .await
+                    .map_err(|e| self.fail("forget an access token", e))?;
+            }
         }
         let hash = self.refresh_hash(namespace);
         let fields: Vec<String> = conn
@@ -408,6 +440,14 @@ impl TokenStore for RedisTokenStore {
         keep: &'a [String],
     ) -> BoxFuture<'a, StoreResult<()>> {
         Box::pin(self.inner.forget_connection(namespace, keep))
+    }
+
+    fn entries_in<'a>(
+        &'a self,
+        namespace: &'a str,
+        key: &'a str,
+    ) -> BoxFuture<'a, StoreResult<Option<usize>>> {
+        Box::pin(self.inner.entries_in(namespace, key))
     }
 
     fn refresh_tokens_in<'a>(

@@ -1,6 +1,18 @@
 //! Access tokens for one connection: from the host's cache while they are fresh, else from
 //! the token endpoint (client credentials, or the refresh-token grant with rotation).
 
+// Server answers reach this module: nothing here may panic or overflow on them.
+#![cfg_attr(
+    not(test),
+    deny(
+        clippy::indexing_slicing,
+        clippy::unwrap_used,
+        clippy::expect_used,
+        clippy::panic,
+        clippy::arithmetic_side_effects
+    )
+)]
+
 use std::cell::RefCell;
 
 use serde_json::Value;
@@ -17,6 +29,11 @@ use crate::retry::{Idempotency, RetryPolicy};
 
 /// A cached token is used only while it has at least this long left (reference §1.6).
 pub const EXPIRY_MARGIN_SECS: u64 = 300;
+/// Longest access token taken from the token endpoint: real ones are a few KiB,
+/// and the bearer header must stay well inside the transport's field limit.
+pub const MAX_ACCESS_TOKEN_BYTES: usize = 32 * 1024;
+/// Longest lifetime believed: the identity platform issues at most a day.
+pub const MAX_EXPIRES_IN_SECS: u64 = 24 * 3600;
 
 /// The cache key of a connection's tokens, by the principal they belong to (as MSAL keys
 /// its cache): the app in its tenant for client credentials; the signed-in account for
@@ -71,6 +88,23 @@ pub struct TokenProvider<'a> {
     seen: RefCell<Vec<String>>,
 }
 
+/// A token must fit in a header: bounded, and visible ASCII only (a line break
+/// would split the header). The message never holds the token.
+fn check_token(field: &str, token: &str) -> Result<(), Error> {
+    if token.len() > MAX_ACCESS_TOKEN_BYTES {
+        return Err(Error::Protocol(format!(
+            "The token endpoint answered with a {field} of {} bytes, more than the {MAX_ACCESS_TOKEN_BYTES} a token may have; not used.",
+            token.len()
+        )));
+    }
+    if !token.bytes().all(|b| b.is_ascii_graphic()) {
+        return Err(Error::Protocol(format!(
+            "The token endpoint answered with a {field} holding characters a token cannot have; not used."
+        )));
+    }
+    Ok(())
+}
+
 impl<'a> TokenProvider<'a> {
     pub fn new(env: &'a dyn Env, conn: &'a Connection, policy: RetryPolicy) -> Self {
         TokenProvider {
@@ -94,7 +128,7 @@ impl<'a> TokenProvider<'a> {
     /// A token from the cache when it has more than the margin left, else a new one.
     pub fn access_token(&self) -> Result<String, Error> {
         if let Some(cached) = self.env.token_get(&self.key)
-            && cached.expires_at > self.env.now_unix_secs() + EXPIRY_MARGIN_SECS
+            && cached.expires_at > self.env.now_unix_secs().saturating_add(EXPIRY_MARGIN_SECS)
         {
             self.remember(&cached.access_token);
             return Ok(cached.access_token);
@@ -210,19 +244,26 @@ impl<'a> TokenProvider<'a> {
             })?
             .to_string();
         self.remember(&access_token);
-        // expires_in is a number, but some proxies send it as a string.
+        check_token("access_token", &access_token)?;
+        let new_refresh = body.get("refresh_token").and_then(Value::as_str);
+        if let Some(rt) = new_refresh {
+            self.remember(rt);
+            check_token("refresh_token", rt)?;
+        }
+        // expires_in is a number, but some proxies send it as a string; no
+        // lifetime past a day is believed (nor one that would overflow).
         let expires_in = body
             .get("expires_in")
             .and_then(|v| {
                 v.as_u64()
-                    .or_else(|| v.as_str().and_then(|s| s.parse().ok()))
+                    .or_else(|| v.as_str().and_then(|s| s.trim().parse().ok()))
             })
-            .unwrap_or(3600);
+            .unwrap_or(3600)
+            .min(MAX_EXPIRES_IN_SECS);
         // The rotated refresh token first: putting the access token ends this invocation's
         // refresh lease, and a worker that then found no refresh token stored would
         // redeem the old one again (a strictly rotating server revokes the grant for it).
-        if let Some(new_refresh) = body.get("refresh_token").and_then(Value::as_str) {
-            self.remember(new_refresh);
+        if let Some(new_refresh) = new_refresh {
             self.env.refresh_token_put(&self.key, new_refresh);
             self.env.log(
                 LogLevel::Info,
@@ -233,7 +274,7 @@ impl<'a> TokenProvider<'a> {
             &self.key,
             &CachedToken {
                 access_token: access_token.clone(),
-                expires_at: self.env.now_unix_secs() + expires_in,
+                expires_at: self.env.now_unix_secs().saturating_add(expires_in),
             },
         );
         Ok(access_token)
@@ -312,7 +353,7 @@ mod tests {
             &cache_key(&conn),
             &CachedToken {
                 access_token: "at-old".into(),
-                expires_at: env.now + EXPIRY_MARGIN_SECS - 1,
+                expires_at: env.now.get() + EXPIRY_MARGIN_SECS - 1,
             },
         );
         let tp = TokenProvider::new(&env, &conn, RetryPolicy::default());
@@ -420,5 +461,41 @@ mod tests {
             g.client_secret = "another".into();
         }
         assert_ne!(cache_key(&conn), cache_key(&other));
+    }
+
+    #[test]
+    fn an_endless_lifetime_is_capped_not_wrapped() {
+        let env = FakeEnv::new(vec![json_response(
+            200,
+            json!({"access_token": "at-1", "expires_in": u64::MAX}),
+        )]);
+        let conn = app_conn();
+        let tp = TokenProvider::new(&env, &conn, RetryPolicy::default());
+        assert_eq!(tp.access_token().unwrap(), "at-1");
+        assert_eq!(tp.access_token().unwrap(), "at-1");
+        assert_eq!(
+            env.sent().len(),
+            1,
+            "the second call is served from the cache"
+        );
+        let cached = env.token_get(&cache_key(&conn)).unwrap();
+        assert_eq!(cached.expires_at, env.now.get() + MAX_EXPIRES_IN_SECS);
+    }
+
+    #[test]
+    fn a_token_that_cannot_be_a_header_is_refused_and_not_cached() {
+        for bad in ["x".repeat(200 * 1024), "at\r\nX-Evil: 1".to_string()] {
+            let env = FakeEnv::new(vec![json_response(
+                200,
+                json!({"access_token": bad, "expires_in": 3600}),
+            )]);
+            let conn = app_conn();
+            let err = TokenProvider::new(&env, &conn, RetryPolicy::default())
+                .access_token()
+                .unwrap_err();
+            assert!(matches!(err, Error::Protocol(_)), "{err:?}");
+            assert!(!err.to_string().contains("xxxx") && !err.to_string().contains("Evil"));
+            assert!(env.token_get(&cache_key(&conn)).is_none());
+        }
     }
 }

@@ -2,6 +2,19 @@
 //! 365 Email share: checking the Filter / Search / count parameters, and
 //! running a listing per folder with enrichment, events and the cursor.
 
+// Server answers reach this module: nothing here may panic or overflow on them.
+// (Indexing is on serde_json values, whose reads never panic, and on this
+// module's own vectors by their own indices.)
+#![cfg_attr(
+    not(test),
+    deny(
+        clippy::unwrap_used,
+        clippy::expect_used,
+        clippy::panic,
+        clippy::arithmetic_side_effects
+    )
+)]
+
 use std::collections::HashSet;
 
 use serde_json::{Value, json};
@@ -19,6 +32,17 @@ use crate::mailbox::Mailbox;
 use crate::model::{CommandResult, Status, collection};
 use crate::time;
 
+/// One error for a folder's messages that were not ingested, naming the first.
+fn rejected_error(rejected: &[Value]) -> Error {
+    let first = rejected.first().cloned().unwrap_or(Value::Null);
+    Error::Protocol(format!(
+        "{} message(s) were not ingested because Graph's answer did not fit the request; the first: id {}, {}. They are listed in context-data.folders[].rejected.",
+        rejected.len(),
+        first.get("id").and_then(Value::as_str).unwrap_or("(none)"),
+        first.get("reason").and_then(Value::as_str).unwrap_or("")
+    ))
+}
+
 /// The vendor document's error when both are given.
 pub const BOTH_GIVEN: &str = "Filter and Search cannot be used at the same time.";
 
@@ -30,8 +54,8 @@ fn balanced(label: &str, text: &str, quote: char) -> Result<(), Error> {
     for c in text.chars() {
         match c {
             c if c == quote => in_quote = !in_quote,
-            '(' if !in_quote => depth += 1,
-            ')' if !in_quote => depth -= 1,
+            '(' if !in_quote => depth = depth.saturating_add(1),
+            ')' if !in_quote => depth = depth.saturating_sub(1),
             _ => {}
         }
         if depth < 0 {
@@ -135,6 +159,8 @@ struct FolderRun {
     key: String,
     messages: Vec<Value>,
     more: bool,
+    rejected: Vec<Value>,
+    stopped: Option<Error>,
 }
 
 fn run_folder(
@@ -181,6 +207,8 @@ fn run_folder(
         key,
         messages: fetched.messages,
         more: fetched.more,
+        rejected: fetched.rejected,
+        stopped: fetched.stopped,
     })
 }
 
@@ -198,30 +226,57 @@ pub fn run(graph: &Graph, env: &dyn Env, mut plan: FetchPlan) -> Result<CommandR
     let mut errors = Vec::new();
     let mut summaries = Vec::new();
     let folders = std::mem::take(&mut plan.folders);
+    let mut ok_folders = 0usize;
+    let mut partial = 0usize;
     for folder in &folders {
         match run_folder(graph, env, &plan, folder.as_ref(), &headers) {
             Ok(mut run) => {
-                let total = run.messages.len() as u32;
+                ok_folders = ok_folders.saturating_add(1);
+                if !run.rejected.is_empty() || run.stopped.is_some() {
+                    partial = partial.saturating_add(1);
+                }
+                if !run.rejected.is_empty() {
+                    errors.push(item_error(
+                        plan.label,
+                        &run.key,
+                        &rejected_error(&run.rejected),
+                    ));
+                }
+                if let Some(e) = &run.stopped {
+                    errors.push(item_error(plan.label, &run.key, e));
+                }
+                let total = u32::try_from(run.messages.len()).unwrap_or(u32::MAX);
                 for (i, m) in run.messages.iter_mut().enumerate() {
                     m["mailbox"] = json!(plan.mailbox.display());
                     m["mailFolder"] = json!(run.key);
                     if plan.events {
                         enricher.enrich(m, &mut files);
-                        if (i + 1) % 50 == 0 {
+                        let done = i.saturating_add(1);
+                        if done.is_multiple_of(50) {
                             env.progress(
-                                i as u32 + 1,
+                                u32::try_from(done).unwrap_or(u32::MAX),
                                 total,
                                 &format!("enriched messages of {}", run.key),
                             );
                         }
                     }
                 }
-                if let Some(c) = cursor_out.as_mut() {
+                // A search collects in sent order: if it stopped early, a newer
+                // message delivered now could put the mark past older unread ones.
+                let search_cut =
+                    run.stopped.is_some() && matches!(plan.criteria, Criteria::Search(_));
+                if let Some(c) = cursor_out.as_mut().filter(|_| !search_cut) {
                     c.advance(&run.key, &run.messages);
                 }
-                summaries.push(
-                    json!({"folder": run.key, "count": run.messages.len(), "more": run.more}),
-                );
+                let mut summary =
+                    json!({"folder": run.key, "count": run.messages.len(), "more": run.more});
+                if !run.rejected.is_empty() {
+                    summary["rejected"] = Value::Array(std::mem::take(&mut run.rejected));
+                }
+                if let Some(e) = &run.stopped {
+                    summary["stopped"] = json!(e.user_message());
+                }
+                summaries.push(summary);
                 all.extend(run.messages);
             }
             // One folder alone: its error is the command's.
@@ -233,13 +288,24 @@ pub fn run(graph: &Graph, env: &dyn Env, mut plan: FetchPlan) -> Result<CommandR
             }
         }
     }
-    let succeeded = folders.len() - errors.len();
-    let mut result = CommandResult::new(Status::from_counts(succeeded, errors.len()));
+    // A folder that delivered while reporting what it would not ingest counts
+    // as done: the result is then partial, not failed.
+    let failed_folders = folders.len().saturating_sub(ok_folders);
+    let succeeded = ok_folders;
+    let mut result = CommandResult::new(Status::from_counts(
+        succeeded,
+        failed_folders.saturating_add(partial),
+    ));
+    // As instants: a string comparison would put "garbage" after any date.
     let newest = all
         .iter()
-        .filter_map(|m| m["receivedDateTime"].as_str())
+        .filter_map(|m| {
+            m.get("receivedDateTime")?
+                .as_str()
+                .and_then(time::parse_utc)
+        })
         .max()
-        .map(str::to_string);
+        .map(time::iso);
     result.key_fields = json!({
         "event-count": all.len(),
         "message-ids": all.iter().map(|m| m["id"].clone()).collect::<Vec<_>>(),
@@ -303,5 +369,69 @@ mod tests {
                 .to_string()
                 .starts_with("Start Time: 'soon'")
         );
+    }
+
+    fn hostile_listing(values: Value) -> CommandResult {
+        use crate::commands::fetch_event::{Input, fetch_event};
+        use crate::testing::{FakeEnv, delegated_connection, json_response};
+        let env = FakeEnv::new(vec![
+            json_response(200, json!({"access_token": "at", "expires_in": 3600})),
+            json_response(200, json!({"value": values})),
+        ]);
+        let input = Input {
+            mail_folders: vec!["inbox".into()],
+            start_time: "2025-03-01 00:00".into(),
+            end_time: "2025-03-02 00:00".into(),
+            number_of_events_fetched: Some(50),
+            filter: Some("hasAttachments eq false".into()),
+            ..Input::default()
+        };
+        fetch_event(&env, &delegated_connection(), &input)
+    }
+
+    #[test]
+    fn graph_cannot_move_the_window_or_poison_the_cursor() {
+        let msg = |id: &str, at: Value| json!({"id": id, "receivedDateTime": at, "subject": "s"});
+        let r = hostile_listing(json!([
+            msg("in", json!("2025-03-01T10:00:00Z")),
+            msg("future", json!("9999-12-31T23:59:59Z")),
+            msg("early", json!("2025-02-01T00:00:00Z")),
+            msg("garbage", json!("garbage-date")),
+            msg("number", json!(42)),
+            {"receivedDateTime": "2025-03-01T11:00:00Z"},
+        ]));
+        assert_eq!(r.status, Status::PartiallySuccessful, "{:?}", r.errors);
+        assert_eq!(r.events.len(), 1);
+        assert_eq!(r.key_fields["message-ids"], json!(["in"]));
+        assert_eq!(r.key_fields["newest-received"], "2025-03-01T10:00:00Z");
+        assert_eq!(
+            r.context_data["cursor"]["folders"]["inbox"]["receivedDateTime"],
+            "2025-03-01T10:00:00Z"
+        );
+        let rejected = r.context_data["folders"][0]["rejected"].as_array().unwrap();
+        assert_eq!(rejected.len(), 5);
+        assert!(
+            rejected[0]["reason"]
+                .as_str()
+                .unwrap()
+                .contains("9999-12-31T23:59:59Z is outside the requested window")
+        );
+        assert!(
+            r.errors[0]
+                .message
+                .contains("5 message(s) were not ingested"),
+            "{}",
+            r.errors[0].message
+        );
+    }
+
+    #[test]
+    fn newest_received_compares_instants() {
+        // Two valid forms of one window: the later instant wins, not the larger string.
+        let r = hostile_listing(json!([
+            {"id": "a", "receivedDateTime": "2025-03-01T10:00:00+02:00"},
+            {"id": "b", "receivedDateTime": "2025-03-01T09:00:00Z"},
+        ]));
+        assert_eq!(r.key_fields["newest-received"], "2025-03-01T09:00:00Z");
     }
 }

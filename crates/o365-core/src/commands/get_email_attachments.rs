@@ -4,6 +4,19 @@
 //! the size cap reported as skipped. A message without attachments
 //! succeeds with no results, as the vendor document says.
 
+// Server answers reach this module: nothing here may panic or overflow on them.
+// (Indexing is on serde_json values, whose reads never panic, and on this
+// module's own vectors by their own indices.)
+#![cfg_attr(
+    not(test),
+    deny(
+        clippy::unwrap_used,
+        clippy::expect_used,
+        clippy::panic,
+        clippy::arithmetic_side_effects
+    )
+)]
+
 use serde_json::{Value, json};
 
 use super::execute;
@@ -47,7 +60,7 @@ fn parse(conn: &Connection, input: &Input) -> Result<Plan, Error> {
     };
     Ok(Plan {
         pairs,
-        max_bytes: u64::from(mb) * 1024 * 1024,
+        max_bytes: u64::from(mb).saturating_mul(1024 * 1024),
     })
 }
 
@@ -85,7 +98,7 @@ fn run(
         .filter(|e| e["skipped"] == json!(true))
         .collect();
     let mut result = CommandResult::new(Status::from_counts(
-        out.rows.len() - out.errors.len(),
+        out.rows.len().saturating_sub(out.errors.len()),
         out.errors.len(),
     ));
     result.key_fields = json!({
@@ -121,4 +134,48 @@ pub fn get_eml_attachment(env: &dyn Env, conn: &Connection, input: &Input) -> Co
         |c| parse(c, input),
         |g, p| run(g, env, p, EML_LABEL, Scope::MessagesOnly),
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::http::HttpResponse;
+    use crate::testing::{FakeEnv, delegated_connection, json_response};
+
+    #[test]
+    fn the_cap_holds_on_the_bytes_that_arrive_not_the_declared_size() {
+        let env = FakeEnv::new(vec![
+            json_response(200, json!({"access_token": "at", "expires_in": 3600})),
+            json_response(
+                200,
+                json!({"value": [{"@odata.type": "#microsoft.graph.fileAttachment", "id": "a1", "name": "big.bin", "contentType": "application/octet-stream", "size": -1}]}),
+            ),
+            Ok(HttpResponse {
+                status: 200,
+                headers: vec![],
+                body: vec![7; 5 * 1024 * 1024],
+            }),
+        ])
+        .with_files();
+        let input = Input {
+            email_addresses: vec![],
+            message_ids: vec!["AAMkADYAAAIBDAAAAA==".into()],
+            max_attachment_size_mb: Some(1),
+        };
+        let r = get_email_attachments(&env, &delegated_connection(), &input);
+        assert!(
+            env.files.borrow().is_empty(),
+            "nothing past the cap is stored"
+        );
+        assert_eq!(env.sent()[2].max_response_bytes, Some(1024 * 1024));
+        let entry = &r.raw_data["value"][0]["attachments"][0];
+        assert_eq!(entry["skipped"], json!(true), "{entry}");
+        assert!(
+            entry["reason"]
+                .as_str()
+                .unwrap()
+                .contains("More than the 1 MB cap"),
+            "{entry}"
+        );
+    }
 }

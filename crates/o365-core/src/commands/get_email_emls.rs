@@ -2,6 +2,19 @@
 //! host's file store as an `.eml`, with its size and hashes; ids or
 //! internetMessageIds, per-item outcomes.
 
+// Server answers reach this module: nothing here may panic or overflow on them.
+// (Indexing is on serde_json values, whose reads never panic, and on this
+// module's own vectors by their own indices.)
+#![cfg_attr(
+    not(test),
+    deny(
+        clippy::unwrap_used,
+        clippy::expect_used,
+        clippy::panic,
+        clippy::arithmetic_side_effects
+    )
+)]
+
 use mail_parser::MessageParser;
 use serde_json::{Value, json};
 
@@ -15,6 +28,9 @@ use crate::mail::pairs::{self, MESSAGE_IDS, Pair};
 use crate::model::{CommandResult, Connection, Status, StoredFile, collection};
 
 pub const LABEL: &str = "Get Email EMLs";
+/// A message's MIME read at most; counted as it arrives. Past it the item
+/// fails naming the cap (the guest holds the whole MIME in memory to hash it).
+pub const MAX_EML_BYTES: u64 = 40 * 1024 * 1024;
 
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Input {
@@ -35,11 +51,10 @@ fn get(graph: &Graph, env: &dyn Env, pair: &Pair) -> Result<Vec<(Value, StoredFi
     let ids = pair.message.resolve(graph, &pair.mailbox, MESSAGE_IDS)?;
     ids.iter()
         .map(|id| {
-            let (mime, _) = graph.get_bytes(&format!(
-                "{}/messages/{}/$value",
-                pair.mailbox.path(),
-                segment(id)
-            ))?;
+            let (mime, _) = graph.get_bytes(
+                &format!("{}/messages/{}/$value", pair.mailbox.path(), segment(id)),
+                MAX_EML_BYTES,
+            )?;
             let file = files::store(env, &file_name(&mime), "message/rfc822", &mime)?;
             let mut entry = json!({
                 "mailbox": pair.mailbox.display(),
@@ -59,7 +74,7 @@ fn run(graph: &Graph, env: &dyn Env, pairs: Vec<Pair>) -> Result<CommandResult, 
     let (entries, stored): (Vec<Value>, Vec<StoredFile>) =
         out.done.into_iter().flat_map(|(_, v)| v).unzip();
     let mut result = CommandResult::new(Status::from_counts(
-        out.rows.len() - out.errors.len(),
+        out.rows.len().saturating_sub(out.errors.len()),
         out.errors.len(),
     ));
     result.key_fields = json!({

@@ -3,12 +3,25 @@
 //! their internet headers and authentication verdicts; one failing item
 //! leaves the others standing.
 
+// Server answers reach this module: nothing here may panic or overflow on them.
+// (Indexing is on serde_json values, whose reads never panic, and on this
+// module's own vectors by their own indices.)
+#![cfg_attr(
+    not(test),
+    deny(
+        clippy::unwrap_used,
+        clippy::expect_used,
+        clippy::panic,
+        clippy::arithmetic_side_effects
+    )
+)]
+
 use serde_json::{Value, json};
 
 use super::execute;
 use crate::env::Env;
 use crate::error::Error;
-use crate::graph::Graph;
+use crate::graph::{Graph, expect_object};
 use crate::http::{self, segment};
 use crate::mail::headers;
 use crate::mail::listing::SELECT;
@@ -33,7 +46,7 @@ fn get(graph: &Graph, pair: &Pair) -> Result<Vec<Value>, Error> {
                 segment(id),
                 http::query(&[("$select", SELECT.to_string())])
             );
-            let mut m = graph.get_json(&path)?;
+            let mut m = expect_object(graph.get_json(&path)?, "a message")?;
             if let Some(obj) = m.as_object_mut() {
                 obj.remove("@odata.context");
             }
@@ -49,7 +62,7 @@ fn run(graph: &Graph, env: &dyn Env, pairs: Vec<Pair>) -> Result<CommandResult, 
     let out = pairs::run(env, LABEL, pairs, |p| get(graph, p));
     let messages: Vec<Value> = out.done.into_iter().flat_map(|(_, m)| m).collect();
     let mut result = CommandResult::new(Status::from_counts(
-        out.rows.len() - out.errors.len(),
+        out.rows.len().saturating_sub(out.errors.len()),
         out.errors.len(),
     ));
     result.key_fields = json!({
@@ -73,4 +86,33 @@ pub fn get_email_messages(env: &dyn Env, conn: &Connection, input: &Input) -> Co
         |c| pairs::parse(c, &input.email_addresses, &input.message_ids),
         |g, p| run(g, env, p),
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::testing::{FakeEnv, delegated_connection, json_response};
+
+    #[test]
+    fn a_message_that_is_not_an_object_fails_its_item_only() {
+        let env = FakeEnv::new(vec![
+            json_response(200, json!({"access_token": "at", "expires_in": 3600})),
+            json_response(200, json!({"id": "AAMkADYAAAIBDAAAAA==", "subject": "ok"})),
+            json_response(200, json!([1, 2, 3])),
+        ]);
+        let input = Input {
+            email_addresses: vec![],
+            message_ids: vec!["AAMkADYAAAIBDAAAAA==".into(), "AAMkADYAAAIBDAAAAB==".into()],
+        };
+        let r = get_email_messages(&env, &delegated_connection(), &input);
+        assert_eq!(r.status, Status::PartiallySuccessful, "{:?}", r.errors);
+        assert_eq!(r.key_fields["message-ids"], json!(["AAMkADYAAAIBDAAAAA=="]));
+        assert!(
+            r.errors[0]
+                .message
+                .contains("an array where a message object was expected"),
+            "{}",
+            r.errors[0].message
+        );
+    }
 }

@@ -1,12 +1,25 @@
 //! List Mail Folders (reference §3.10): the folders under the root or a parent, for one or
 //! more mailboxes, all pages.
 
-use serde_json::{Value, json};
+// Server answers reach this module: nothing here may panic or overflow on them.
+// (Indexing is on serde_json values, whose reads never panic, and on this
+// module's own vectors by their own indices.)
+#![cfg_attr(
+    not(test),
+    deny(
+        clippy::unwrap_used,
+        clippy::expect_used,
+        clippy::panic,
+        clippy::arithmetic_side_effects
+    )
+)]
+
+use serde_json::json;
 
 use super::{execute, item_error};
 use crate::env::Env;
 use crate::error::Error;
-use crate::graph::Graph;
+use crate::graph::{Graph, Listed};
 use crate::http::{self, segment};
 use crate::mailbox::Mailbox;
 use crate::model::{CommandResult, Connection, Status, collection};
@@ -60,7 +73,7 @@ fn parse(conn: &Connection, input: &Input) -> Result<Plan, Error> {
     })
 }
 
-fn list_one(graph: &Graph, mailbox: &Mailbox, plan: &Plan) -> Result<Vec<Value>, Error> {
+fn list_one(graph: &Graph, mailbox: &Mailbox, plan: &Plan) -> Result<Listed, Error> {
     let collection = match &plan.parent {
         None => format!("{}/mailFolders", mailbox.path()),
         Some(p) => format!("{}/mailFolders/{}/childFolders", mailbox.path(), segment(p)),
@@ -70,7 +83,7 @@ fn list_one(graph: &Graph, mailbox: &Mailbox, plan: &Plan) -> Result<Vec<Value>,
         query.push(("includeHiddenFolders", "true".to_string()));
     }
     graph
-        .get_all(&format!("{collection}{}", http::query(&query)), MAX_FOLDERS)
+        .get_all_partial(&format!("{collection}{}", http::query(&query)), MAX_FOLDERS)
         .map_err(|e| match &plan.parent {
             Some(p) => e.for_parameter("Parent Folder ID", p),
             None => e,
@@ -80,23 +93,32 @@ fn list_one(graph: &Graph, mailbox: &Mailbox, plan: &Plan) -> Result<Vec<Value>,
 fn run(graph: &Graph, plan: Plan, env: &dyn Env) -> Result<CommandResult, Error> {
     let mut all = Vec::new();
     let mut errors = Vec::new();
-    let mut succeeded = 0;
+    let mut succeeded = 0usize;
     let total = plan.mailboxes.len() as u32;
     for (i, mailbox) in plan.mailboxes.iter().enumerate() {
         match list_one(graph, mailbox, &plan) {
-            Ok(folders) => {
-                succeeded += 1;
-                all.extend(folders.into_iter().map(|mut f| {
+            Ok(listed) => {
+                // Every item of a listing is an object (Graph::for_each_page checks).
+                all.extend(listed.items.into_iter().map(|mut f| {
                     f["mailbox"] = json!(mailbox.display());
                     f
                 }));
+                // Paging that stopped early keeps the folders read before it.
+                match listed.stopped {
+                    None => succeeded = succeeded.saturating_add(1),
+                    Some(e) => {
+                        // Part of the work was done: the result is partial, not failed.
+                        succeeded = succeeded.saturating_add(1);
+                        errors.push(item_error(LABEL, mailbox.display(), &e));
+                    }
+                }
             }
             // One mailbox alone: its error is the command's error.
             Err(e) if plan.mailboxes.len() == 1 => return Err(e),
             Err(e) => errors.push(item_error(LABEL, mailbox.display(), &e)),
         }
         env.progress(
-            i as u32 + 1,
+            u32::try_from(i.saturating_add(1)).unwrap_or(u32::MAX),
             total,
             &format!("listed folders of {}", mailbox.display()),
         );
@@ -130,4 +152,43 @@ pub fn list_mail_folders(env: &dyn Env, conn: &Connection, input: &Input) -> Com
         |c| parse(c, input),
         |g, plan| run(g, plan, env),
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::testing::{FakeEnv, delegated_connection, json_response};
+
+    #[test]
+    fn folders_that_are_not_objects_fail_with_a_message_not_a_panic() {
+        let env = FakeEnv::new(vec![
+            json_response(200, json!({"access_token": "at", "expires_in": 3600})),
+            json_response(200, json!({"value": [42, "inbox", null]})),
+        ]);
+        let r = list_mail_folders(&env, &delegated_connection(), &Input::default());
+        assert_eq!(r.status, Status::Failed);
+        assert!(r.errors[0].message.contains("is a number, not an object"));
+    }
+
+    #[test]
+    fn a_foreign_next_link_keeps_the_folders_read_before_it() {
+        let env = FakeEnv::new(vec![
+            json_response(200, json!({"access_token": "at", "expires_in": 3600})),
+            json_response(
+                200,
+                json!({"value": [{"id": "f1", "displayName": "Inbox"}],
+                       "@odata.nextLink": "https://graph.microsoft.com/v1.0/users/other@t.example/mailFolders?%24skip=1"}),
+            ),
+            json_response(200, json!({"id": "me-id"})),
+            json_response(200, json!({"id": "other-id"})),
+        ]);
+        let r = list_mail_folders(&env, &delegated_connection(), &Input::default());
+        assert_eq!(r.status, Status::PartiallySuccessful, "{:?}", r.errors);
+        assert_eq!(r.key_fields["folder-ids"], json!(["f1"]));
+        assert!(
+            r.errors[0].message.contains("names mailbox"),
+            "{}",
+            r.errors[0].message
+        );
+    }
 }

@@ -28,8 +28,13 @@ use crate::env::Env;
 use crate::error::Error;
 use crate::graph::Graph;
 use crate::model::{CommandError, CommandResult, Connection};
-use crate::retry::RetryPolicy;
+use crate::retry::{Deadline, RetryPolicy};
 use crate::validate;
+
+/// Every command ends by then, whatever the servers do: well inside the host's
+/// 600 s wall clock, so a slow or silent server ends with this component's own
+/// message and the work done so far. The manifest states it.
+pub const COMMAND_DEADLINE: std::time::Duration = std::time::Duration::from_secs(300);
 
 /// The Error tab entry for a whole command: "List Mail Folders failed."
 pub fn command_error(label: &str, error: &Error) -> CommandError {
@@ -82,7 +87,9 @@ pub fn execute<P>(
             return r;
         }
     };
-    let graph = Graph::new(env, conn, RetryPolicy::default());
+    let policy =
+        RetryPolicy::default().with_deadline(Deadline::starting_now(env, COMMAND_DEADLINE));
+    let graph = Graph::new(env, conn, policy);
     let mut result = run(&graph, plan).unwrap_or_else(|e| failed(label, &e));
     let mut secrets = conn.secrets();
     secrets.extend(graph.tokens().seen_tokens());

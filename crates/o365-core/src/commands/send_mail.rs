@@ -355,7 +355,7 @@ mod tests {
         );
         assert_eq!(t["conversation-id"], "CONV1");
         assert_eq!(t["internet-message-id"], "<d1@t.example>");
-        assert_eq!(t["due-time"], time::iso(env.now as i64 + 600));
+        assert_eq!(t["due-time"], time::iso(env.now.get() as i64 + 600));
         assert_eq!(sent.len(), 3);
     }
 

@@ -113,6 +113,8 @@ pub fn upload(
                 ),
             ],
             body: file.data[start..end].to_vec(),
+            max_response_bytes: None,
+            timeout: None,
         };
         // Not through Graph::send: no bearer token on a pre-authenticated URL. The same
         // range sent again holds the same bytes, so a resend is safe.

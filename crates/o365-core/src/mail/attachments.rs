@@ -4,6 +4,19 @@
 //! reference attachments (cloud links) as metadata only. Past the size cap
 //! an attachment is reported as skipped, with its size.
 
+// Server answers reach this module: nothing here may panic or overflow on them.
+// (Indexing is on serde_json values, whose reads never panic, and on this
+// module's own vectors by their own indices.)
+#![cfg_attr(
+    not(test),
+    deny(
+        clippy::unwrap_used,
+        clippy::expect_used,
+        clippy::panic,
+        clippy::arithmetic_side_effects
+    )
+)]
+
 use serde_json::{Value, json};
 
 use super::eml;
@@ -89,14 +102,16 @@ pub fn collect(
             continue;
         }
         let id = a["id"].as_str().unwrap_or("").to_string();
-        let size = a["size"].as_u64().unwrap_or(0);
+        // The declared size is only a hint (it may be missing, negative or
+        // wrong): the cap holds on the bytes that arrive.
+        let declared = a["size"].as_u64();
         let mut entry = json!({
             "messageId": message_id,
             "attachmentId": id,
             "name": name,
             "type": kind,
             "contentType": a["contentType"],
-            "size": size,
+            "size": declared,
             "isInline": a["isInline"],
             "lastModifiedDateTime": a["lastModifiedDateTime"],
         });
@@ -104,21 +119,33 @@ pub fn collect(
         if kind == "reference" {
             let full = graph.get_json(&path)?;
             for k in ["sourceUrl", "providerType", "permission", "isFolder"] {
-                entry[k] = full[k].clone();
+                entry[k] = full.get(k).cloned().unwrap_or(Value::Null);
             }
             out.entries.push(entry);
             continue;
         }
-        if size > max_bytes {
+        let cap = max_bytes / (1024 * 1024);
+        if let Some(size) = declared.filter(|&s| s > max_bytes) {
             entry["skipped"] = json!(true);
             entry["reason"] = json!(format!(
-                "{size} bytes is more than the {} MB cap (Max Attachment Size (MB)).",
-                max_bytes / (1024 * 1024)
+                "{size} bytes is more than the {cap} MB cap (Max Attachment Size (MB))."
             ));
             out.entries.push(entry);
             continue;
         }
-        let (bytes, served_type) = graph.get_bytes(&format!("{path}/$value"))?;
+        let (bytes, served_type) = match graph.get_bytes(&format!("{path}/$value"), max_bytes) {
+            Ok(got) => got,
+            Err(Error::TooLarge { .. }) => {
+                entry["skipped"] = json!(true);
+                entry["reason"] = json!(format!(
+                    "More than the {cap} MB cap (Max Attachment Size (MB)) arrived{}; reading stopped there.",
+                    declared.map_or_else(String::new, |d| format!(" (declared size {d} bytes)"))
+                ));
+                out.entries.push(entry);
+                continue;
+            }
+            Err(e) => return Err(e),
+        };
         let (file_name, stored_type) = if kind == "item" {
             let ext = item_extension(&served_type);
             let ct = if ext == ".eml" {

@@ -5,6 +5,18 @@
 //! skipped, even when several messages share a second or a run stopped at
 //! its cap in the middle of them.
 
+// Server answers reach this module: nothing here may panic or overflow on them.
+#![cfg_attr(
+    not(test),
+    deny(
+        clippy::indexing_slicing,
+        clippy::unwrap_used,
+        clippy::expect_used,
+        clippy::panic,
+        clippy::arithmetic_side_effects
+    )
+)]
+
 use std::collections::{BTreeMap, HashSet};
 
 use serde_json::{Value, json};

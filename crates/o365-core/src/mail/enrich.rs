@@ -12,6 +12,19 @@
 //! only non-inline ones). A failed enrichment is noted in its entry; it
 //! never fails the message.
 
+// Server answers reach this module: nothing here may panic or overflow on them.
+// (Indexing is on serde_json values, whose reads never panic, and on this
+// module's own vectors by their own indices.)
+#![cfg_attr(
+    not(test),
+    deny(
+        clippy::unwrap_used,
+        clippy::expect_used,
+        clippy::panic,
+        clippy::arithmetic_side_effects
+    )
+)]
+
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
 use serde_json::{Value, json};
@@ -20,7 +33,7 @@ use super::{eml, headers};
 use crate::env::{Env, LogLevel};
 use crate::error::Error;
 use crate::files;
-use crate::graph::Graph;
+use crate::graph::{Graph, expect_object};
 use crate::http::segment;
 use crate::mailbox::Mailbox;
 use crate::model::StoredFile;
@@ -94,22 +107,31 @@ impl Enricher<'_> {
             segment(message_id),
             segment(attachment_id)
         );
-        let mut detail = self.graph.get_json_with(&path, self.headers)?;
-        if let Some(list) = detail["item"]["attachments"].as_array_mut() {
+        let mut detail = expect_object(
+            self.graph.get_json_with(&path, self.headers)?,
+            "an item attachment",
+        )?;
+        let nested_list = detail
+            .get_mut("item")
+            .and_then(|item| item.get_mut("attachments"))
+            .and_then(Value::as_array_mut);
+        if let Some(list) = nested_list {
             for nested in list {
-                let Some(b64) = nested["contentBytes"].as_str() else {
+                // Anything but an object is no attachment to store.
+                let Some(nested) = nested.as_object_mut() else {
+                    continue;
+                };
+                let Some(b64) = nested.get("contentBytes").and_then(Value::as_str) else {
                     continue;
                 };
                 let bytes = STANDARD.decode(b64).map_err(|e| {
                     Error::Protocol(format!("nested contentBytes is not base64 ({e})"))
                 })?;
-                let name = files::safe_name(nested["name"].as_str().unwrap_or(""), "attachment");
-                let ct = nested["contentType"]
-                    .as_str()
-                    .unwrap_or("application/octet-stream")
-                    .to_string();
+                let text = |k: &str| nested.get(k).and_then(Value::as_str).map(str::to_string);
+                let name = files::safe_name(&text("name").unwrap_or_default(), "attachment");
+                let ct = text("contentType").unwrap_or_else(|| "application/octet-stream".into());
                 let file = files::store(self.env, &name, &ct, &bytes)?;
-                nested["D3File"] = file.to_json();
+                nested.insert("D3File".into(), file.to_json());
                 files.push(file);
             }
         }

@@ -5,6 +5,18 @@
 //! search the window goes into the KQL (`received>=` / `received<=`, whole
 //! days) and is then applied exactly here, and the order is made here too.
 
+// Server answers reach this module: nothing here may panic or overflow on them.
+#![cfg_attr(
+    not(test),
+    deny(
+        clippy::indexing_slicing,
+        clippy::unwrap_used,
+        clippy::expect_used,
+        clippy::panic,
+        clippy::arithmetic_side_effects
+    )
+)]
+
 use std::collections::HashSet;
 
 use serde_json::Value;
@@ -64,13 +76,35 @@ pub struct Fetched {
     pub messages: Vec<Value>,
     /// More messages matched than `limit`.
     pub more: bool,
+    /// Messages not delivered because the server's answer did not fit the
+    /// request (no id, no date, a date outside the window): id, date, reason.
+    pub rejected: Vec<Value>,
+    /// Why paging stopped early, when it did after the first page; the
+    /// messages read before it are kept.
+    pub stopped: Option<Error>,
 }
+
+/// Rejected messages listed at most (the count goes on).
+const MAX_REJECTED_LISTED: usize = 100;
 
 fn received(m: &Value) -> i64 {
     m["receivedDateTime"]
         .as_str()
         .and_then(time::parse_utc)
         .unwrap_or(0)
+}
+
+/// What to do with one message of a page.
+enum Verdict {
+    Take,
+    /// Already delivered (the cursor's), or outside the exact window of a search.
+    Skip,
+    Reject(String),
+}
+
+/// At most 64 characters of a server's text, for messages.
+fn clip(text: &str) -> String {
+    text.chars().take(64).collect()
 }
 
 /// A `$search` value: the expression in double quotes, inner quotes escaped.
@@ -90,9 +124,39 @@ impl Listing<'_> {
         }
     }
 
-    fn in_window(&self, m: &Value) -> bool {
-        let t = received(m);
+    fn within(&self, t: i64) -> bool {
         self.after.is_none_or(|a| t >= a) && self.before.is_none_or(|b| t <= b)
+    }
+
+    /// Graph was asked for the window (`strict`, the `$filter` path) or only
+    /// for whole days around it (`$search`): outside it, a message is a server
+    /// fault to report in the first case and expected in the second. A
+    /// message without an id or a readable receivedDateTime is never taken.
+    fn verdict(&self, m: &Value, strict: bool) -> Verdict {
+        let Some(id) = m
+            .get("id")
+            .and_then(Value::as_str)
+            .filter(|s| !s.is_empty())
+        else {
+            return Verdict::Reject("has no id".into());
+        };
+        if self.seen.contains(id) {
+            return Verdict::Skip;
+        }
+        let Some(raw) = m.get("receivedDateTime").and_then(Value::as_str) else {
+            return Verdict::Reject("has no receivedDateTime".into());
+        };
+        let Some(t) = time::parse_utc(raw) else {
+            return Verdict::Reject(format!("receivedDateTime '{}' is not a date", clip(raw)));
+        };
+        match (self.within(t), strict) {
+            (true, _) => Verdict::Take,
+            (false, false) => Verdict::Skip,
+            (false, true) => Verdict::Reject(format!(
+                "receivedDateTime {} is outside the requested window",
+                time::iso(t)
+            )),
+        }
     }
 
     fn common(&self, top: usize) -> Vec<(&'static str, String)> {
@@ -121,7 +185,10 @@ impl Listing<'_> {
                 u.to_string()
             });
         }
-        let top = (self.limit + self.seen.len()).clamp(1, PAGE_SIZE);
+        let top = self
+            .limit
+            .saturating_add(self.seen.len())
+            .clamp(1, PAGE_SIZE);
         let mut q = Vec::new();
         if !parts.is_empty() {
             q.push(("$filter", parts.join(" and ")));
@@ -168,20 +235,35 @@ impl Listing<'_> {
         what: &str,
     ) -> Result<Fetched, Error> {
         let mut messages = Vec::new();
+        let mut rejected = Vec::new();
         let mut more = false;
-        graph.for_each_page(&self.filter_query(user), self.headers, |page, has_next| {
-            let mut rest = page
-                .into_iter()
-                .filter(|m| !m["id"].as_str().is_some_and(|id| self.seen.contains(id)));
-            messages.extend(rest.by_ref().take(self.limit - messages.len()));
-            env.progress(messages.len() as u32, self.limit as u32, what);
-            if messages.len() >= self.limit {
-                more = rest.next().is_some() || has_next;
-                return Ok(false);
-            }
-            Ok(true)
-        })?;
-        Ok(Fetched { messages, more })
+        let mut pages = 0usize;
+        let walked =
+            graph.for_each_page(&self.filter_query(user), self.headers, |page, has_next| {
+                pages = pages.saturating_add(1);
+                let mut page = page.into_iter();
+                while messages.len() < self.limit {
+                    let Some(m) = page.next() else { break };
+                    match self.verdict(&m, true) {
+                        Verdict::Take => messages.push(m),
+                        Verdict::Skip => {}
+                        Verdict::Reject(reason) => reject(&mut rejected, &m, reason),
+                    }
+                }
+                env.progress(count_u32(messages.len()), count_u32(self.limit), what);
+                if messages.len() >= self.limit {
+                    more = page.next().is_some() || has_next;
+                    return Ok(false);
+                }
+                Ok(true)
+            });
+        let stopped = stopped_after_first_page(walked, pages)?;
+        Ok(Fetched {
+            messages,
+            more,
+            rejected,
+            stopped,
+        })
     }
 
     fn fetch_search(
@@ -194,20 +276,60 @@ impl Listing<'_> {
         // Search results come by sent date; collect them all (Graph stops at
         // 1000), keep the exact window, and order by received time here.
         let mut messages = Vec::new();
-        graph.for_each_page(&self.search_query(kql), self.headers, |page, _| {
-            messages.extend(page.into_iter().filter(|m| {
-                self.in_window(m) && !m["id"].as_str().is_some_and(|id| self.seen.contains(id))
-            }));
-            env.progress(messages.len() as u32, 0, what);
+        let mut rejected = Vec::new();
+        let mut pages = 0usize;
+        let walked = graph.for_each_page(&self.search_query(kql), self.headers, |page, _| {
+            pages = pages.saturating_add(1);
+            for m in page {
+                match self.verdict(&m, false) {
+                    Verdict::Take => messages.push(m),
+                    Verdict::Skip => {}
+                    Verdict::Reject(reason) => reject(&mut rejected, &m, reason),
+                }
+            }
+            env.progress(count_u32(messages.len()), 0, what);
             Ok(messages.len() < SEARCH_CAP)
-        })?;
+        });
+        let stopped = stopped_after_first_page(walked, pages)?;
         messages.sort_by_key(received);
         if self.order == Order::NewestFirst {
             messages.reverse();
         }
         let more = messages.len() > self.limit;
         messages.truncate(self.limit);
-        Ok(Fetched { messages, more })
+        Ok(Fetched {
+            messages,
+            more,
+            rejected,
+            stopped,
+        })
+    }
+}
+
+fn reject(rejected: &mut Vec<Value>, m: &Value, reason: String) {
+    if rejected.len() < MAX_REJECTED_LISTED {
+        rejected.push(serde_json::json!({
+            "id": m.get("id").and_then(Value::as_str).map(clip),
+            "receivedDateTime": m.get("receivedDateTime").and_then(Value::as_str).map(clip),
+            "reason": reason,
+        }));
+    }
+}
+
+fn count_u32(n: usize) -> u32 {
+    u32::try_from(n).unwrap_or(u32::MAX)
+}
+
+/// A failure on the first page is the listing's error; a later one stops it
+/// with the pages read so far.
+fn stopped_after_first_page(
+    walked: Result<(), Error>,
+    pages: usize,
+) -> Result<Option<Error>, Error> {
+    match walked {
+        Ok(()) => Ok(None),
+        Err(e) if pages > 0 => Ok(Some(e)),
+        Err(e) => Err(e),
     }
 }
 
