@@ -10,8 +10,16 @@ wasmtime::component::bindgen!({
         "wasi:clocks": wasmtime_wasi::p2::bindings::clocks,
         "wasi:random": wasmtime_wasi::p2::bindings::random,
     },
-    // A cache miss may wait for another invocation's refresh of the same key.
-    imports: { "soar:office365/token-cache.get": async },
+    // The token store may be remote (Redis): every call may wait, and a store that fails
+    // stops the invocation with its message rather than letting it go on without a
+    // lease. `get` also waits for another invocation's refresh of the same key.
+    imports: {
+        "soar:office365/token-cache.get": async | trappable,
+        "soar:office365/token-cache.put": async | trappable,
+        "soar:office365/token-cache.remove": async | trappable,
+        "soar:office365/token-cache.get-refresh-token": async | trappable,
+        "soar:office365/token-cache.put-refresh-token": async | trappable,
+    },
     require_store_data_send: true,
 });
 

@@ -21,8 +21,10 @@ pub mod runtime;
 pub mod serve;
 pub mod state;
 pub mod token_cache;
+pub mod token_store;
 pub mod values;
 
 pub use limits::Limits;
 pub use runtime::{Invocation, Outcome, Runtime, RuntimeConfig, TextOutcome};
 pub use token_cache::TokenCache;
+pub use token_store::{RedisOptions, RedisTokenStore, TokenStore};

@@ -10,7 +10,9 @@ use serde_json::{Value, json};
 
 use o365_host::connection::ALL_CLOUD_HOSTS;
 use o365_host::connection_file::{self, ACCOUNT, AUTHORIZATION_CODE, REFRESH_TOKEN};
-use o365_host::{Runtime, RuntimeConfig, TokenCache, paths};
+use o365_host::{
+    RedisOptions, RedisTokenStore, Runtime, RuntimeConfig, TokenCache, TokenStore, paths,
+};
 
 #[derive(Parser)]
 #[command(
@@ -82,8 +84,15 @@ struct Common {
     #[arg(long)]
     http_log: Option<PathBuf>,
     /// Keep tokens in this file (0600) across runs; default: in memory.
-    #[arg(long)]
+    #[arg(long, conflicts_with = "token_store")]
     token_cache: Option<PathBuf>,
+    /// Keep tokens in Redis, shared by every o365-host on it: redis://HOST:PORT/DB.
+    #[arg(long, value_name = "URL")]
+    token_store: Option<String>,
+    /// How long one worker may hold a key's refresh lease (ms): the longest others wait
+    /// for a worker that died while refreshing. Default 30000.
+    #[arg(long, value_name = "MS")]
+    token_lease_ms: Option<u64>,
     /// The component; default: the workspace's release build.
     #[arg(long)]
     component: Option<PathBuf>,
@@ -244,10 +253,7 @@ async fn session(common: &Common) -> anyhow::Result<Session> {
         }
         (None, _, None) => None,
     };
-    let tokens = Arc::new(match &common.token_cache {
-        Some(file) => TokenCache::persistent(file)?,
-        None => TokenCache::in_memory(),
-    });
+    let tokens = token_store(common).await?;
     let mut config = RuntimeConfig::new(
         common
             .component
@@ -266,6 +272,26 @@ async fn session(common: &Common) -> anyhow::Result<Session> {
         connection,
         _sim: sim,
     })
+}
+
+/// The token store `common` names: Redis, a file, or this process's memory.
+async fn token_store(common: &Common) -> anyhow::Result<Arc<dyn TokenStore>> {
+    let lease = common.token_lease_ms.map(std::time::Duration::from_millis);
+    if let Some(url) = &common.token_store {
+        let mut options = RedisOptions::default();
+        if let Some(lease) = lease {
+            options.lease_time = lease;
+        }
+        return Ok(Arc::new(RedisTokenStore::connect(url, options).await?));
+    }
+    let mut cache = match &common.token_cache {
+        Some(file) => TokenCache::persistent(file)?,
+        None => TokenCache::in_memory(),
+    };
+    if let Some(lease) = lease {
+        cache = cache.with_lease_time(lease);
+    }
+    Ok(Arc::new(cache))
 }
 
 fn need_connection(s: &Session) -> anyhow::Result<&ConnectionSource> {

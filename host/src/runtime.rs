@@ -2,6 +2,7 @@
 //! Store per invocation with its own memory limit, CPU budget, wall-clock timeout,
 //! allowlist and capabilities.
 
+use std::collections::HashMap;
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, PoisonError};
@@ -29,7 +30,7 @@ use crate::limits::Limits;
 use crate::redact::Redactor;
 use crate::result_text;
 use crate::state::{LogLine, LogSink, StoreState, next_holder_id};
-use crate::token_cache::TokenCache;
+use crate::token_store::{StoreError, TokenStore};
 use crate::values::{self, InputError};
 
 pub const COMMANDS_INTERFACE: &str = "soar:office365/commands@0.1.0";
@@ -144,7 +145,7 @@ pub struct Runtime {
     engine: Engine,
     pre: InstancePre<StoreState>,
     config: RuntimeConfig,
-    tokens: Arc<TokenCache>,
+    tokens: Arc<dyn TokenStore>,
     http_log: Option<Arc<HttpLog>>,
     pub loaded: Loaded,
     ticker: Arc<AtomicBool>,
@@ -195,7 +196,9 @@ fn label_of(command: &str) -> String {
 }
 
 impl Runtime {
-    pub fn new(config: RuntimeConfig, tokens: Arc<TokenCache>) -> anyhow::Result<Runtime> {
+    /// `tokens`: where the guest's tokens live, [`crate::TokenCache`] (this process only)
+    /// or [`crate::RedisTokenStore`] (shared by every process on the same Redis).
+    pub fn new(config: RuntimeConfig, tokens: Arc<dyn TokenStore>) -> anyhow::Result<Runtime> {
         let engine = engine::engine(&config.engine)?;
         let loaded =
             engine::load_component(&engine, &config.component, config.cache_dir.as_deref())?;
@@ -250,7 +253,7 @@ impl Runtime {
         &self.engine
     }
 
-    pub fn tokens(&self) -> &Arc<TokenCache> {
+    pub fn tokens(&self) -> &Arc<dyn TokenStore> {
         &self.tokens
     }
 
@@ -268,12 +271,9 @@ impl Runtime {
         let limits = self.config.limits;
         // Everything the guest can reach is scoped by the connection the platform named.
         let namespace = connection_namespace(conn.map(|c| c.id.as_str()).unwrap_or(""));
+        // The store's refresh tokens of the connection join it before the call
+        // (`guarded`), since the store may be remote.
         let redactor = Redactor::new(conn.map(|c| c.secrets.clone()).unwrap_or_default());
-        // Only this connection's own tokens: another connection's must never reach the
-        // redactor, or a guest could make other tenants' results read "[REDACTED]".
-        for token in self.tokens.refresh_tokens_in(&namespace) {
-            redactor.add(&token);
-        }
         let policy = match conn {
             Some(c) => c.egress_policy(&self.config.routes, &self.config.deny_hosts),
             // No connection (describe): no host at all.
@@ -309,6 +309,7 @@ impl Runtime {
             redactor,
             written_token_keys: Arc::default(),
             rotated_refresh_token: None,
+            served_tokens: HashMap::new(),
         };
         let mut store = Store::new(&self.engine, state);
         store.limiter(|s| &mut s.memory);
@@ -389,14 +390,30 @@ impl Runtime {
     ) -> Guarded {
         let limits = self.config.limits;
         let mut store = self.new_store(conn);
+        let failed = |status: u16, message: &str| {
+            failed_result(&format!("{label} failed."), status, message)
+        };
+        if conn.is_some() {
+            // Only this connection's own tokens: another connection's must never reach the
+            // redactor, or a guest could make other tenants' results read "[REDACTED]".
+            let namespace = store.data().token_namespace.clone();
+            match self.tokens.refresh_tokens_in(&namespace).await {
+                Ok(tokens) => tokens.iter().for_each(|t| store.data().redactor.add(t)),
+                Err(e) => {
+                    let redactor = store.data().redactor.clone();
+                    return Guarded {
+                        outcome: host_outcome(failed(503, &e.0)),
+                        redactor,
+                        written_token_keys: Vec::new(),
+                    };
+                }
+            }
+        }
         let logs = store.data().log.lines.clone();
         let denied = store.data().outbound.denied.clone();
         let cpu = store.data().cpu.clone();
         let lane = store.data().lane.clone();
         let started = Instant::now();
-        let failed = |status: u16, message: &str| {
-            failed_result(&format!("{label} failed."), status, message)
-        };
         let call = Metered::new(
             self.call(&mut store, interface, function, build_params),
             &cpu,
@@ -407,6 +424,16 @@ impl Runtime {
             Ok(Ok(Ok(Err(input)))) => {
                 failed(400, &format!("{}: {}", input.parameter, input.message))
             }
+            // The token store failed under the guest: its own message, without the
+            // guest's backtrace (the command did not fail, its host's store did).
+            Ok(Ok(Err(trap))) if trap.downcast_ref::<StoreError>().is_some() => failed(
+                503,
+                &format!(
+                    "The command stopped: {}",
+                    trap.downcast_ref::<StoreError>()
+                        .map_or("", |e| e.0.as_str())
+                ),
+            ),
             Ok(Ok(Err(trap))) => failed(
                 500,
                 &format!("The component stopped: {}", root_cause(&trap)),
@@ -432,6 +459,12 @@ impl Runtime {
         let written_token_keys = store.data().written_token_keys.clone();
         let rotated_refresh_token = store.data().rotated_refresh_token.clone();
         let peak_memory_bytes = store.data().memory.peak_memory_bytes as u64;
+        // A lease still held (the refresh failed, or the call was stopped) passes to the
+        // next waiter now rather than when it runs out.
+        let holder = store.data().holder;
+        if let Err(e) = self.tokens.release_leases(holder).await {
+            eprintln!("o365-host: {e}");
+        }
         // The guest's memory goes back to the pool before the result is worked on; a heavy
         // invocation's teardown (resetting its memory) and result work run in its lane.
         if cpu.used() > limits.light_cpu_time {
@@ -757,8 +790,17 @@ impl Runtime {
         if function == "get-refresh-token" && outcome.status() == "successful" {
             // The new grant supersedes whatever this connection had cached: the newest
             // grant wins over an older rotated refresh token.
-            self.tokens
-                .forget_connection(&connection_namespace(&conn.id), &written_token_keys);
+            if let Err(e) = self
+                .tokens
+                .forget_connection(&connection_namespace(&conn.id), &written_token_keys)
+                .await
+            {
+                return host_outcome(failed_result(
+                    &format!("{label} failed."),
+                    503,
+                    &format!("the new grant could not replace the cached tokens: {e}"),
+                ));
+            }
         }
         outcome
     }
@@ -789,8 +831,13 @@ fn root_cause(e: &anyhow::Error) -> String {
 }
 
 fn host_failure(label: &str, message: &str) -> Outcome {
+    host_outcome(failed_result(&format!("{label} failed."), 400, message))
+}
+
+/// An outcome of the host's own making: no logs, nothing denied, no token rotated.
+fn host_outcome(result: Value) -> Outcome {
     Outcome {
-        result: failed_result(&format!("{label} failed."), 400, message),
+        result,
         logs: Vec::new(),
         denied_hosts: Vec::new(),
         rotated_refresh_token: None,

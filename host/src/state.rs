@@ -1,6 +1,7 @@
 //! What one Store holds: WASI and wasi:http contexts, limits, and the host capabilities
 //! the guest imports (token cache, file store, log), scoped to one connection.
 
+use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
 
@@ -16,7 +17,8 @@ use crate::file_store::FileStore;
 use crate::http_hook::Outbound;
 use crate::lanes::LaneSeat;
 use crate::redact::Redactor;
-use crate::token_cache::{CachedToken, TokenCache};
+use crate::token_cache::CachedToken;
+use crate::token_store::{StoreError, TokenStore};
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct LogLine {
@@ -129,7 +131,7 @@ pub struct StoreState {
     pub cpu: Arc<CpuMeter>,
     /// Its seat in the heavy lanes, once it has used its light CPU time.
     pub lane: Arc<LaneSeat>,
-    pub tokens: Arc<TokenCache>,
+    pub tokens: Arc<dyn TokenStore>,
     /// This Store's id as a token-cache lease holder.
     pub holder: u64,
     /// What one connection may keep in the token cache (`Limits::token_cache_entries`,
@@ -148,6 +150,9 @@ pub struct StoreState {
     pub written_token_keys: Arc<Mutex<Vec<String>>>,
     /// The last refresh token the guest handed over in this invocation.
     pub rotated_refresh_token: Option<String>,
+    /// The access token this invocation last got or put, per full key: a `remove` after
+    /// Graph refused it forgets that token only, not a newer one another worker put.
+    pub served_tokens: HashMap<String, String>,
 }
 
 /// The Store's memory limits, and the high-water mark of guest linear memory they
@@ -224,8 +229,9 @@ impl StoreState {
 impl Drop for StoreState {
     fn drop(&mut self) {
         // A lease this invocation still holds (its refresh failed, or it was stopped)
-        // passes to the next waiter now, not when the lease times out.
-        self.tokens.release_leases(self.holder);
+        // passes to the next waiter now, not when the lease times out. The runtime ends
+        // them itself after a call; this covers a Store dropped some other way.
+        self.tokens.release_leases_soon(self.holder);
     }
 }
 
@@ -248,67 +254,99 @@ impl WasiHttpView for StoreState {
     }
 }
 
+/// A token store that failed stops the invocation with its message (a trap), so no
+/// command goes on without its lease or loses a rotated refresh token.
+fn trap(e: StoreError) -> wasmtime::Error {
+    wasmtime::Error::new(e)
+}
+
 /// The longest token-cache key a guest may use (its own keys are about 120 bytes).
 const MAX_TOKEN_KEY: usize = 512;
 
 impl token_cache::Host for StoreState {
-    async fn get(&mut self, key: String) -> Option<token_cache::CachedToken> {
+    async fn get(&mut self, key: String) -> wasmtime::Result<Option<token_cache::CachedToken>> {
         if key.len() > MAX_TOKEN_KEY {
-            return None;
+            return Ok(None);
         }
         let now = std::time::SystemTime::now()
             .duration_since(std::time::UNIX_EPOCH)
             .map_or(0, |d| d.as_secs());
         let key = self.key(&key);
-        self.tokens
+        let token = self
+            .tokens
             .get_or_lease(&key, self.holder, now)
             .await
-            .map(|t| {
-                self.redactor.add(&t.access_token);
-                token_cache::CachedToken {
-                    access_token: t.access_token,
-                    expires_at: t.expires_at,
-                }
-            })
+            .map_err(trap)?;
+        Ok(token.map(|t| {
+            self.redactor.add(&t.access_token);
+            self.served_tokens.insert(key, t.access_token.clone());
+            token_cache::CachedToken {
+                access_token: t.access_token,
+                expires_at: t.expires_at,
+            }
+        }))
     }
 
-    fn put(&mut self, key: String, token: token_cache::CachedToken) {
-        if !self.may_keep(&key, &token.access_token) {
-            return;
+    async fn put(&mut self, key: String, token: token_cache::CachedToken) -> wasmtime::Result<()> {
+        if !self.may_keep(&key, &token.access_token).await? {
+            return Ok(());
         }
         self.redactor.add(&token.access_token);
-        self.wrote(self.key(&key));
-        self.tokens.put(
-            &self.key(&key),
-            CachedToken {
-                access_token: token.access_token,
-                expires_at: token.expires_at,
-            },
-        );
+        let key = self.key(&key);
+        self.wrote(key.clone());
+        let token = CachedToken {
+            access_token: token.access_token,
+            expires_at: token.expires_at,
+        };
+        self.served_tokens
+            .insert(key.clone(), token.access_token.clone());
+        self.tokens
+            .put(&key, self.holder, token)
+            .await
+            .map_err(trap)
     }
 
-    fn remove(&mut self, key: String) {
-        self.tokens.remove(&self.key(&key));
+    async fn remove(&mut self, key: String) -> wasmtime::Result<()> {
+        let key = self.key(&key);
+        let only = self.served_tokens.remove(&key);
+        self.tokens
+            .remove(&key, only.as_deref())
+            .await
+            .map_err(trap)
     }
 
-    fn get_refresh_token(&mut self, key: String) -> Option<String> {
+    async fn get_refresh_token(&mut self, key: String) -> wasmtime::Result<Option<String>> {
         if key.len() > MAX_TOKEN_KEY {
-            return None;
+            return Ok(None);
         }
-        let token = self.tokens.get_refresh_token(&self.key(&key))?;
-        self.redactor.add(&token);
-        Some(token)
+        let token = self
+            .tokens
+            .get_refresh_token(&self.key(&key))
+            .await
+            .map_err(trap)?;
+        if let Some(token) = &token {
+            self.redactor.add(token);
+        }
+        Ok(token)
     }
 
-    fn put_refresh_token(&mut self, key: String, refresh_token: String) {
-        if !self.may_keep(&key, &refresh_token) {
-            return;
+    async fn put_refresh_token(
+        &mut self,
+        key: String,
+        refresh_token: String,
+    ) -> wasmtime::Result<()> {
+        if !self.may_keep(&key, &refresh_token).await? {
+            return Ok(());
         }
         self.redactor.add(&refresh_token);
-        self.wrote(self.key(&key));
+        let key = self.key(&key);
+        self.wrote(key.clone());
+        // Handed to the platform even if the store fails: the connection keeps it.
+        self.rotated_refresh_token = Some(refresh_token.clone());
         self.tokens
-            .put_refresh_token(&self.key(&key), &refresh_token);
-        self.rotated_refresh_token = Some(refresh_token);
+            .put_refresh_token(&key, &refresh_token)
+            .await
+            .map_err(trap)
     }
 }
 
@@ -379,7 +417,7 @@ impl log::Host for StoreState {
 impl StoreState {
     /// Whether the token cache keeps this put: a bounded key and token, and room in the
     /// connection's share of the cache. A put refused is logged, never kept.
-    fn may_keep(&mut self, key: &str, token: &str) -> bool {
+    async fn may_keep(&mut self, key: &str, token: &str) -> wasmtime::Result<bool> {
         let refusal = if key.len() > MAX_TOKEN_KEY {
             Some(format!(
                 "a key of {} bytes (at most {MAX_TOKEN_KEY})",
@@ -391,8 +429,12 @@ impl StoreState {
                 token.len(),
                 self.token_bytes
             ))
-        } else if !self.tokens.has_key(&self.key(key))
-            && self.tokens.entries_in(&self.token_namespace) >= self.token_entries
+        } else if self
+            .tokens
+            .entries_in(&self.token_namespace, &self.key(key))
+            .await
+            .map_err(trap)?
+            .is_some_and(|held| held >= self.token_entries)
         {
             Some(format!(
                 "a new key past the connection's {} entries",
@@ -407,9 +449,9 @@ impl StoreState {
                     self.log
                         .push("warn", format!("token cache: not kept: {why}"));
                 }
-                false
+                Ok(false)
             }
-            None => true,
+            None => Ok(true),
         }
     }
 

@@ -1,5 +1,7 @@
-//! The token cache the guest imports: access tokens until they expire and rotated refresh
-//! tokens. In memory, optionally persisted to a file only the owner can read (0600).
+//! The embedded token store (the default `TokenStore`): access tokens until they expire
+//! and rotated refresh tokens, for one host process. In memory, optionally persisted to a
+//! file only the owner can read (0600). Processes that share tokens use
+//! `token_store::RedisTokenStore` instead.
 //!
 //! One refresh at a time per key: a `get` that finds no fresh token takes the key's lease
 //! and fetches; concurrent `get`s of that key wait until the holder puts the new token
@@ -21,6 +23,8 @@ pub const FRESH_MARGIN_SECS: u64 = 300;
 pub const LEASE_TIME: Duration = Duration::from_secs(30);
 
 use serde::{Deserialize, Serialize};
+
+use crate::token_store::{BoxFuture, StoreResult, TokenStore};
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct CachedToken {
@@ -47,6 +51,8 @@ pub struct TokenCache {
     leases: Mutex<HashMap<String, Lease>>,
     /// Woken whenever a token is put or a lease is released.
     changed: Notify,
+    /// How long one holder may keep a key's lease; None: [`LEASE_TIME`].
+    lease_time: Option<Duration>,
 }
 
 fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
@@ -70,6 +76,12 @@ impl TokenCache {
             file: Some(file.to_path_buf()),
             ..TokenCache::default()
         })
+    }
+
+    /// The same cache with another lease time (tests, operators with slow token endpoints).
+    pub fn with_lease_time(mut self, lease_time: Duration) -> Self {
+        self.lease_time = Some(lease_time);
+        self
     }
 
     pub fn get(&self, key: &str) -> Option<CachedToken> {
@@ -101,7 +113,7 @@ impl TokenCache {
                             key.to_string(),
                             Lease {
                                 holder,
-                                until: Instant::now() + LEASE_TIME,
+                                until: Instant::now() + self.lease_time.unwrap_or(LEASE_TIME),
                             },
                         );
                         return entry;
@@ -223,6 +235,87 @@ impl TokenCache {
                 file.display()
             );
         }
+    }
+}
+
+/// The embedded store: everything is at hand, so every future is ready at once but
+/// `get_or_lease`'s wait.
+impl TokenStore for TokenCache {
+    fn get_or_lease<'a>(
+        &'a self,
+        key: &'a str,
+        holder: u64,
+        now: u64,
+    ) -> BoxFuture<'a, StoreResult<Option<CachedToken>>> {
+        Box::pin(async move { Ok(TokenCache::get_or_lease(self, key, holder, now).await) })
+    }
+
+    fn put<'a>(
+        &'a self,
+        key: &'a str,
+        _holder: u64,
+        token: CachedToken,
+    ) -> BoxFuture<'a, StoreResult<()>> {
+        TokenCache::put(self, key, token);
+        Box::pin(async { Ok(()) })
+    }
+
+    fn remove<'a>(&'a self, key: &'a str, only: Option<&'a str>) -> BoxFuture<'a, StoreResult<()>> {
+        self.change(|e| {
+            if only.is_none_or(|t| e.access.get(key).is_some_and(|c| c.access_token == t)) {
+                e.access.remove(key);
+            }
+        });
+        Box::pin(async { Ok(()) })
+    }
+
+    fn get_refresh_token<'a>(&'a self, key: &'a str) -> BoxFuture<'a, StoreResult<Option<String>>> {
+        let token = TokenCache::get_refresh_token(self, key);
+        Box::pin(async { Ok(token) })
+    }
+
+    fn put_refresh_token<'a>(
+        &'a self,
+        key: &'a str,
+        token: &'a str,
+    ) -> BoxFuture<'a, StoreResult<()>> {
+        TokenCache::put_refresh_token(self, key, token);
+        Box::pin(async { Ok(()) })
+    }
+
+    fn release_leases(&self, holder: u64) -> BoxFuture<'_, StoreResult<()>> {
+        TokenCache::release_leases(self, holder);
+        Box::pin(async { Ok(()) })
+    }
+
+    fn forget_connection<'a>(
+        &'a self,
+        namespace: &'a str,
+        keep: &'a [String],
+    ) -> BoxFuture<'a, StoreResult<()>> {
+        TokenCache::forget_connection(self, namespace, keep);
+        Box::pin(async { Ok(()) })
+    }
+
+    fn entries_in<'a>(
+        &'a self,
+        namespace: &'a str,
+        key: &'a str,
+    ) -> BoxFuture<'a, StoreResult<Option<usize>>> {
+        let held = (!self.has_key(key)).then(|| TokenCache::entries_in(self, namespace));
+        Box::pin(async move { Ok(held) })
+    }
+
+    fn refresh_tokens_in<'a>(
+        &'a self,
+        namespace: &'a str,
+    ) -> BoxFuture<'a, StoreResult<Vec<String>>> {
+        let tokens = TokenCache::refresh_tokens_in(self, namespace);
+        Box::pin(async { Ok(tokens) })
+    }
+
+    fn release_leases_soon(&self, holder: u64) {
+        TokenCache::release_leases(self, holder);
     }
 }
 

@@ -90,7 +90,7 @@ impl<'a> Graph<'a> {
         let token = self.tokens.access_token()?;
         let response = self.send_with(&request, &token, idempotency)?;
         let response = if response.status == 401 && is_invalid_token(&response) {
-            let fresh = self.tokens.refresh()?;
+            let fresh = self.tokens.renew_refused()?;
             let again = self.send_with(&request, &fresh, idempotency)?;
             if again.status == 401 {
                 // Refused twice: do not hand this token to the next invocation either.

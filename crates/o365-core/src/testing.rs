@@ -14,6 +14,8 @@ pub struct FakeEnv {
     slept: RefCell<Vec<Duration>>,
     pub tokens: RefCell<HashMap<String, CachedToken>>,
     pub refresh_tokens: RefCell<HashMap<String, String>>,
+    /// The token-cache writes in order: "put" or "put-refresh-token".
+    pub token_writes: RefCell<Vec<&'static str>>,
     /// Unix seconds; every sleep moves it on.
     pub now: Cell<u64>,
     pub progress: RefCell<Vec<String>>,
@@ -33,6 +35,7 @@ impl FakeEnv {
             slept: RefCell::new(Vec::new()),
             tokens: RefCell::default(),
             refresh_tokens: RefCell::default(),
+            token_writes: RefCell::default(),
             now: Cell::new(1_750_000_000),
             progress: RefCell::default(),
             files: RefCell::default(),
@@ -127,6 +130,7 @@ impl Env for FakeEnv {
         self.tokens.borrow().get(key).cloned()
     }
     fn token_put(&self, key: &str, token: &CachedToken) {
+        self.token_writes.borrow_mut().push("put");
         self.tokens.borrow_mut().insert(key.into(), token.clone());
     }
     fn token_remove(&self, key: &str) {
@@ -136,6 +140,7 @@ impl Env for FakeEnv {
         self.refresh_tokens.borrow().get(key).cloned()
     }
     fn refresh_token_put(&self, key: &str, refresh_token: &str) {
+        self.token_writes.borrow_mut().push("put-refresh-token");
         self.refresh_tokens
             .borrow_mut()
             .insert(key.into(), refresh_token.into());

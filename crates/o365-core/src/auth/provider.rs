@@ -142,6 +142,15 @@ impl<'a> TokenProvider<'a> {
         self.fetch()
     }
 
+    /// A new token after Graph refused the one this invocation had: forgets it, then asks
+    /// the cache again. When several invocations were refused the same token, one of them
+    /// refreshes under the cache's lease and the others read its token (the host forgets
+    /// only the refused token, never one another invocation put meanwhile).
+    pub fn renew_refused(&self) -> Result<String, Error> {
+        self.forget();
+        self.access_token()
+    }
+
     /// Drops the cached access token.
     pub fn forget(&self) {
         self.env.token_remove(&self.key);
@@ -251,13 +260,9 @@ impl<'a> TokenProvider<'a> {
             })
             .unwrap_or(3600)
             .min(MAX_EXPIRES_IN_SECS);
-        self.env.token_put(
-            &self.key,
-            &CachedToken {
-                access_token: access_token.clone(),
-                expires_at: self.env.now_unix_secs().saturating_add(expires_in),
-            },
-        );
+        // The rotated refresh token first: putting the access token ends this invocation's
+        // refresh lease, and a worker that then found no refresh token stored would
+        // redeem the old one again (a strictly rotating server revokes the grant for it).
         if let Some(new_refresh) = new_refresh {
             self.env.refresh_token_put(&self.key, new_refresh);
             self.env.log(
@@ -265,6 +270,13 @@ impl<'a> TokenProvider<'a> {
                 "refresh token rotated; the new one was handed to the platform",
             );
         }
+        self.env.token_put(
+            &self.key,
+            &CachedToken {
+                access_token: access_token.clone(),
+                expires_at: self.env.now_unix_secs().saturating_add(expires_in),
+            },
+        );
         Ok(access_token)
     }
 }
@@ -374,6 +386,19 @@ mod tests {
             env.refresh_token_get(&cache_key(&conn)).as_deref(),
             Some("rt-newer")
         );
+    }
+
+    #[test]
+    fn the_rotated_refresh_token_is_stored_before_the_access_token_ends_the_lease() {
+        let env = FakeEnv::new(vec![json_response(
+            200,
+            json!({"access_token":"at-1","expires_in":3600,"refresh_token":"rt-new"}),
+        )]);
+        let conn = delegated_conn();
+        TokenProvider::new(&env, &conn, RetryPolicy::default())
+            .access_token()
+            .unwrap();
+        assert_eq!(*env.token_writes.borrow(), ["put-refresh-token", "put"]);
     }
 
     #[test]
