@@ -71,31 +71,51 @@ impl Outbound {
 
     /// Logs a request the host would not send, and answers the guest with a refusal.
     fn refuse(&self, parts: &http::request::Parts, reason: String) -> SendFuture {
-        let host = parts.uri.host().unwrap_or("").to_string();
-        self.denied
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-            .push(host);
-        if let Some(log) = &self.log {
-            log.write(
-                &Exchange {
-                    method: parts.method.as_str(),
-                    url: &parts.uri.to_string(),
-                    routed_to: None,
-                    request_headers: &header_list(&parts.headers),
-                    request_body: &[],
-                    request_body_len: 0,
-                    status: None,
-                    response_headers: &[],
-                    response_body: &[],
-                    response_body_len: 0,
-                    duration_ms: 0.0,
-                    error: Some(reason),
-                },
-                &self.redactor,
-            );
-        }
+        record_refusal(
+            &self.denied,
+            self.log.as_deref(),
+            &self.redactor,
+            parts,
+            0,
+            reason,
+        );
         Box::new(async { Err(HttpError::HttpRequestDenied) })
+    }
+}
+
+/// Notes a request the host would not send: its host for the caller, an entry with the
+/// reason in the HTTP log.
+fn record_refusal(
+    denied: &Mutex<Vec<String>>,
+    log: Option<&HttpLog>,
+    redactor: &Redactor,
+    parts: &http::request::Parts,
+    body_len: u64,
+    reason: String,
+) {
+    let host = parts.uri.host().unwrap_or("").to_string();
+    denied
+        .lock()
+        .unwrap_or_else(PoisonError::into_inner)
+        .push(host);
+    if let Some(log) = log {
+        log.write(
+            &Exchange {
+                method: parts.method.as_str(),
+                url: &parts.uri.to_string(),
+                routed_to: None,
+                request_headers: &header_list(&parts.headers),
+                request_body: &[],
+                request_body_len: body_len,
+                status: None,
+                response_headers: &[],
+                response_body: &[],
+                response_body_len: 0,
+                duration_ms: 0.0,
+                error: Some(reason),
+            },
+            redactor,
+        );
     }
 }
 
@@ -339,32 +359,14 @@ impl WasiHttpHooks for Outbound {
                     Err(_) => return Err(HttpError::HttpRequestBodySize(Some(cap))),
                 };
                 if redactor.has_secret(&bytes) {
-                    denied
-                        .lock()
-                        .unwrap_or_else(PoisonError::into_inner)
-                        .push(host.clone());
-                    if let Some(log) = &log {
-                        log.write(
-                            &Exchange {
-                                method: parts.method.as_str(),
-                                url: &original_url,
-                                routed_to: None,
-                                request_headers: &header_list(&parts.headers),
-                                request_body: &[],
-                                request_body_len: bytes.len() as u64,
-                                status: None,
-                                response_headers: &[],
-                                response_body: &[],
-                                response_body_len: 0,
-                                duration_ms: 0.0,
-                                error: Some(
-                                    "denied: a credential in the body of a request to an upload host"
-                                        .into(),
-                                ),
-                            },
-                            &redactor,
-                        );
-                    }
+                    record_refusal(
+                        &denied,
+                        log.as_deref(),
+                        &redactor,
+                        &parts,
+                        bytes.len() as u64,
+                        "denied: a credential in the body of a request to an upload host".into(),
+                    );
                     return Err(HttpError::HttpRequestDenied);
                 }
                 lock(&request_capture).record(&bytes);
