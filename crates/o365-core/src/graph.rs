@@ -315,6 +315,63 @@ impl<'a> Graph<'a> {
         Ok(())
     }
 
+    /// A GET of an absolute URL (a delta link), parsed as JSON.
+    pub fn get_json_url(&self, url: &str, headers: &[(String, String)]) -> Result<Value, Error> {
+        let response = self.send(self.get_request(url, headers), Idempotency::Idempotent)?;
+        parse_json(&response)
+    }
+
+    /// Refuses a delta link that is not a round of delta on a folder's messages
+    /// of `mailbox_path` (`me`, `users/<x>`) on this cloud's Graph: another
+    /// origin, API version, mailbox or resource, a fragment, or (for links Graph
+    /// gave, `from_graph`) query options other than its state tokens.
+    pub fn check_delta_link(
+        &self,
+        mailbox_path: &str,
+        link: &str,
+        from_graph: bool,
+    ) -> Result<(), Error> {
+        let refuse = |why: String| Err(Error::Protocol(format!("Refusing the delta link: {why}.")));
+        let origin = http::origin(link).unwrap_or_else(|| "(no origin)".to_string());
+        if !link.starts_with(&self.base) || origin != self.origin {
+            return refuse(format!("it is not on {}", self.base));
+        }
+        if link.contains('#') {
+            return refuse("it carries a fragment (#...)".to_string());
+        }
+        let (path, query) = split_target(link);
+        let (mailbox, rest) = mailbox_and_rest(&path);
+        // The same decoding for the wanted mailbox as for the link's.
+        let (ours, _) = split_target(&format!("https://host/version/{mailbox_path}/x"));
+        let (wanted, _) = mailbox_and_rest(&ours);
+        let same = mailbox.as_deref() == wanted.as_deref()
+            || self.same_mailbox(mailbox.as_deref(), wanted.as_deref());
+        if !same {
+            return refuse(format!(
+                "it names mailbox '{}', not '{}'",
+                mailbox.as_deref().unwrap_or("(none)"),
+                mailbox_path
+            ));
+        }
+        let shape_ok = matches!(rest.as_slice(),
+            [_, folders, _, messages, delta]
+                if folders == "mailfolders" && messages == "messages" && delta == "delta");
+        if !shape_ok {
+            return refuse(format!(
+                "its path /{} is not a folder's messages/delta",
+                rest.join("/")
+            ));
+        }
+        if from_graph
+            && let Some((key, _)) = query
+                .iter()
+                .find(|(k, _)| k != "$skiptoken" && k != "$deltatoken")
+        {
+            return refuse(format!("it adds the query option {key}"));
+        }
+        Ok(())
+    }
+
     /// Whether two mailbox names (`me`, `users/<upn or id>`) are one mailbox: Graph
     /// writes nextLinks with the mailbox's id where the request had its address, so
     /// both are looked up (once each) when they differ.
