@@ -333,7 +333,7 @@ impl<'a> Graph<'a> {
     ) -> Result<(), Error> {
         let refuse = |why: String| Err(Error::Protocol(format!("Refusing the delta link: {why}.")));
         let origin = http::origin(link).unwrap_or_else(|| "(no origin)".to_string());
-        if !link.starts_with(&self.base) || origin != self.origin {
+        if !link.starts_with(&format!("{}/", self.base)) || origin != self.origin {
             return refuse(format!("it is not on {}", self.base));
         }
         if link.contains('#') {
@@ -583,6 +583,34 @@ mod tests {
             200,
             json!({"access_token": format!("at-{n}"), "expires_in": 3600}),
         )
+    }
+
+    #[test]
+    fn delta_links_must_be_a_folder_round_of_the_mailbox() {
+        let env = FakeEnv::new(vec![]);
+        let c = conn();
+        let g = Graph::new(&env, &c, RetryPolicy::default());
+        let base = "https://graph.microsoft.com/v1.0/users/alex%40contoso.example/mailFolders/AAMk%3D/messages/delta";
+        let mbx = "users/alex%40contoso.example";
+        assert!(
+            g.check_delta_link(mbx, &format!("{base}?$deltatoken=x"), true)
+                .is_ok()
+        );
+        assert!(
+            g.check_delta_link(mbx, &format!("{base}?changeType=created&$select=id"), false)
+                .is_ok()
+        );
+        for (link, from_graph, why) in [
+            (format!("{base}?changeType=created"), true, "adds the query option changetype"),
+            ("https://evil.example/v1.0/users/alex%40contoso.example/mailFolders/x/messages/delta".to_string(), false, "not on"),
+            ("https://graph.microsoft.com/v1.0evil/users/alex%40contoso.example/mailFolders/x/messages/delta".to_string(), false, "not on"),
+            (format!("{base}#frag"), false, "fragment"),
+            ("https://graph.microsoft.com/v1.0/users/alex%40contoso.example/messages".to_string(), false, "not a folder's messages/delta"),
+        ] {
+            let e = g.check_delta_link(mbx, &link, from_graph).unwrap_err().to_string();
+            assert!(e.contains(why), "{link}: {e}");
+        }
+        assert!(env.sent().is_empty(), "no lookups for these");
     }
 
     #[test]

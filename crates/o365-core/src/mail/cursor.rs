@@ -211,6 +211,7 @@ impl DeltaState {
                 .map(|a| {
                     a.iter()
                         .filter_map(|i| i.as_str().map(str::to_string))
+                        .take(MAX_IDS)
                         .collect()
                 })
                 .unwrap_or_default()
