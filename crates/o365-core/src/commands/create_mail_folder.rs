@@ -7,12 +7,14 @@ use crate::env::Env;
 use crate::error::Error;
 use crate::graph::Graph;
 use crate::http::segment;
+use crate::input::Values;
 use crate::mailbox::Mailbox;
 use crate::model::{CommandResult, Connection, Status};
 use crate::retry::Idempotency;
+use crate::spec::{CommandSpec, ParamType, Permissions, param};
 use crate::validate;
 
-pub const LABEL: &str = "Create Mail Folder";
+pub const LABEL: &str = SPEC.label;
 /// Exchange limits folder names to 255 characters.
 const MAX_NAME_CHARS: usize = 255;
 
@@ -22,6 +24,18 @@ pub struct Input {
     pub destination_mail_folder_id: Option<String>,
     pub new_folder_name: String,
     pub is_hidden: bool,
+}
+
+impl Input {
+    /// The input as JSON hosts give it ([`Values`]).
+    pub fn read(values: &Values) -> Result<Input, Error> {
+        Ok(Input {
+            email_address: values.optional_text("email-address")?,
+            destination_mail_folder_id: values.optional_text("destination-mail-folder-id")?,
+            new_folder_name: values.text("new-folder-name")?,
+            is_hidden: values.flag("is-hidden")?,
+        })
+    }
 }
 
 struct Plan {
@@ -91,3 +105,32 @@ fn run(graph: &Graph, plan: Plan) -> Result<CommandResult, Error> {
 pub fn create_mail_folder(env: &dyn Env, conn: &Connection, input: &Input) -> CommandResult {
     execute(env, conn, LABEL, |c| parse(c, input), run)
 }
+
+/// What Create Mail Folder declares: the manifest entry, the input it reads, the runner.
+pub const SPEC: CommandSpec = CommandSpec {
+    name: "create-mail-folder",
+    label: "Create Mail Folder",
+    description: "Creates a new mail folder or sub folder in a user's mailbox.",
+    deprecated: false,
+    run: |env, conn, v| Ok(create_mail_folder(env, conn, &Input::read(v)?)),
+    parameters: &[
+        param("email-address", "Email Address", ParamType::Text, false)
+            .example("support@example.com")
+            .describe("The mailbox in which the new folder will be created. May be left blank with the Authorization Code grant type (the signed-in user's mailbox); required with Client Credentials."),
+        param("destination-mail-folder-id", "Destination Mail Folder ID", ParamType::Text, false)
+            .example("archive")
+            .describe("The name or ID of the parent mail folder. Empty: the folder is created at the top level. Use a well-known name (e.g. archive) or a folder id from List Mail Folders."),
+        param("new-folder-name", "New Folder Name", ParamType::Text, true)
+            .example("newFolder")
+            .describe("The display name of the new folder."),
+        param("is-hidden", "Is Hidden", ParamType::Boolean, false)
+            .default("false")
+            .example("True")
+            .describe("Whether the new folder is hidden. Can only be set at creation."),
+    ],
+    permissions: Permissions {
+        delegated: &["Mail.ReadWrite"],
+        application: &["Mail.ReadWrite"],
+        note: None,
+    },
+};

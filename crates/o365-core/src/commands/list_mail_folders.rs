@@ -21,11 +21,13 @@ use crate::env::Env;
 use crate::error::Error;
 use crate::graph::{Graph, Listed};
 use crate::http::{self, segment};
+use crate::input::Values;
 use crate::mailbox::Mailbox;
 use crate::model::{CommandResult, Connection, Status, collection};
+use crate::spec::{CommandSpec, ParamType, Permissions, param};
 use crate::validate;
 
-pub const LABEL: &str = "List Mail Folders";
+pub const LABEL: &str = SPEC.label;
 const MAILBOXES: &str = "Email Addresses or User IDs";
 /// Folders returned per mailbox at most; a mailbox rarely has more than a few hundred.
 const MAX_FOLDERS: usize = 5_000;
@@ -35,6 +37,17 @@ pub struct Input {
     pub email_addresses: Vec<String>,
     pub include_hidden_folders: bool,
     pub parent_folder_id: Option<String>,
+}
+
+impl Input {
+    /// The input as JSON hosts give it ([`Values`]).
+    pub fn read(values: &Values) -> Result<Input, Error> {
+        Ok(Input {
+            email_addresses: values.list("email-addresses")?,
+            include_hidden_folders: values.flag("include-hidden-folders")?,
+            parent_folder_id: values.optional_text("parent-folder-id")?,
+        })
+    }
 }
 
 struct Plan {
@@ -153,6 +166,32 @@ pub fn list_mail_folders(env: &dyn Env, conn: &Connection, input: &Input) -> Com
         |g, plan| run(g, plan, env),
     )
 }
+
+/// What List Mail Folders declares: the manifest entry, the input it reads, the runner.
+pub const SPEC: CommandSpec = CommandSpec {
+    name: "list-mail-folders",
+    label: "List Mail Folders",
+    description: "Retrieves a list of mail folders.",
+    deprecated: false,
+    run: |env, conn, v| Ok(list_mail_folders(env, conn, &Input::read(v)?)),
+    parameters: &[
+        param("email-addresses", "Email Addresses or User IDs", ParamType::TextList, false)
+            .example("[\"alex.wilber@contoso.example\"]")
+            .describe("The email addresses or user IDs for which to list mail folders. May be left blank with the Authorization Code grant type (the signed-in user's mailbox); required with Client Credentials."),
+        param("include-hidden-folders", "Include Hidden Folders", ParamType::Boolean, false)
+            .default("false")
+            .example("False")
+            .describe("Whether to include hidden folders in the returned list."),
+        param("parent-folder-id", "Parent Folder ID", ParamType::Text, false)
+            .example("Inbox")
+            .describe("The parent folder of the folders to retrieve: a folder id or a well-known name. By default the top-level folders (root, \"Top of Information Store\")."),
+    ],
+    permissions: Permissions {
+        delegated: &["Mail.ReadBasic"],
+        application: &["Mail.ReadBasic.All"],
+        note: None,
+    },
+};
 
 #[cfg(test)]
 mod tests {

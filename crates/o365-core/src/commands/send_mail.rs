@@ -6,17 +6,20 @@
 use serde_json::{Value, json};
 
 use super::execute;
+use super::params::{file_ids_param, file_source_param};
 use crate::compose::files::{self, FileSource};
 use crate::compose::{self, upload};
 use crate::env::{Env, LogLevel};
 use crate::error::Error;
 use crate::graph::Graph;
+use crate::input::Values;
 use crate::mailbox::Mailbox;
 use crate::model::{CommandResult, Connection, Environment, Status};
 use crate::retry::Idempotency;
+use crate::spec::{CommandSpec, ParamType, Permissions, param};
 use crate::time;
 
-pub const LABEL: &str = "Send Mail";
+pub const LABEL: &str = SPEC.label;
 pub const RESPONSE_LINK: &str = "<<EmailResponseLink>>";
 const MAILBOX: &str = "Mailbox Address";
 const DUE: &str = "Reply Due Time";
@@ -35,6 +38,17 @@ pub enum ReplyMode {
     RequireApproval,
     RequireAllApproval,
     FirstToApproveReject,
+}
+
+impl crate::input::Choice for ReplyMode {
+    const CASES: &'static [(&'static str, Self)] = &[
+        ("no-reply", ReplyMode::NoReply),
+        ("require-reply", ReplyMode::RequireReply),
+        ("require-all-reply", ReplyMode::RequireAllReply),
+        ("require-approval", ReplyMode::RequireApproval),
+        ("require-all-approval", ReplyMode::RequireAllApproval),
+        ("first-to-approve-reject", ReplyMode::FirstToApproveReject),
+    ];
 }
 
 impl ReplyMode {
@@ -68,6 +82,26 @@ pub struct Input {
     pub reply_due_time: Option<u32>,
     pub send_as: Option<String>,
     pub reply_to: Vec<String>,
+}
+
+impl Input {
+    /// The input as JSON hosts give it ([`Values`]).
+    pub fn read(values: &Values) -> Result<Input, Error> {
+        Ok(Input {
+            mailbox_address: values.optional_text("mailbox-address")?,
+            subject: values.text("subject")?,
+            content: values.optional_text("content")?,
+            to_recipients: values.list("to-recipients")?,
+            cc_recipients: values.list("cc-recipients")?,
+            bcc_recipients: values.list("bcc-recipients")?,
+            file_ids: values.list("file-ids")?,
+            file_source: values.optional_choice("file-source")?,
+            reply_mode: values.optional_choice("reply-mode")?,
+            reply_due_time: values.optional_u32("reply-due-time")?,
+            send_as: values.optional_text("send-as")?,
+            reply_to: values.list("reply-to")?,
+        })
+    }
 }
 
 struct Plan {
@@ -281,6 +315,52 @@ fn run(graph: &Graph, plan: Plan, env: &dyn Env) -> Result<CommandResult, Error>
 pub fn send_mail(env: &dyn Env, conn: &Connection, input: &Input) -> CommandResult {
     execute(env, conn, LABEL, |c| parse(c, input), |g, p| run(g, p, env))
 }
+
+/// What Send Mail declares: the manifest entry, the input it reads, the runner.
+pub const SPEC: CommandSpec = CommandSpec {
+    name: "send-mail",
+    label: "Send Mail",
+    description: "Sends an email with optional attachments: a draft, its attachments (upload sessions from 3 MB), then one send, so a retry never sends it twice.",
+    deprecated: false,
+    run: |env, conn, v| Ok(send_mail(env, conn, &Input::read(v)?)),
+    parameters: &[
+        param("mailbox-address", "Mailbox Address", ParamType::Text, false)
+            .example("soc@contoso.example")
+            .describe("The mailbox that sends. Required with Client Credentials; ignored with Authorization Code (the signed-in user sends)."),
+        param("subject", "Subject", ParamType::Text, true).example("Test Email"),
+        param("content", "Content", ParamType::Text, false)
+            .example("<p>Please confirm: <a href=\"<<EmailResponseLink>>\">respond</a></p>")
+            .describe("The HTML body. <<EmailResponseLink>> is replaced by the platform's response link for this mail."),
+        param("to-recipients", "To Recipients", ParamType::TextList, true)
+            .example("[\"alex.wilber@contoso.example\"]")
+            .describe("Addresses, or Name <address>."),
+        param("cc-recipients", "CC Recipients", ParamType::TextList, false)
+            .describe("Only with Reply Mode No Reply."),
+        param("bcc-recipients", "BCC Recipients", ParamType::TextList, false)
+            .describe("Only with Reply Mode No Reply."),
+        file_ids_param(),
+        file_source_param(),
+        param("reply-mode", "Reply Mode", ParamType::Choice, false)
+            .choices(&["No Reply", "Require Reply", "Require All Reply", "Require Approval", "Require All Approval", "First to Approve / Reject"])
+            .default("No Reply")
+            .example("Require Reply")
+            .describe("Every mode but No Reply waits for answers: the result carries a reply-tracking record (conversation id, internetMessageId, due time)."),
+        param("reply-due-time", "Reply Due Time", ParamType::Integer, false)
+            .default("60")
+            .example("10")
+            .describe("Minutes to wait for a reply."),
+        param("send-as", "Send As", ParamType::Text, false)
+            .example("johndoe@example.com")
+            .describe("The From address; the mailbox needs Send As rights for it."),
+        param("reply-to", "Reply To", ParamType::TextList, false)
+            .describe("Addresses replies go to."),
+    ],
+    permissions: Permissions {
+        delegated: &["Mail.Send", "Mail.ReadWrite"],
+        application: &["Mail.Send", "Mail.ReadWrite"],
+        note: Some("Mail.ReadWrite creates the draft the mail is sent from."),
+    },
+};
 
 #[cfg(test)]
 mod tests {
