@@ -13,7 +13,8 @@
 //! `HOSTILE_SPINNERS=busy-loop,logs` runs part 1 with those attackers only (to find which
 //! one slows the neighbour); `HOSTILE_PART=latency` or `=memory` runs one part;
 //! `HOSTILE_EVENT_INTERVAL=2` sets the host runtime's tokio event and global-queue
-//! intervals (default 61 polls).
+//! intervals (default 61 polls); `HOSTILE_NEIGHBOUR_RUNTIME=own` runs the neighbour on a
+//! tokio runtime of its own.
 //!
 //! A watchdog thread samples the resident set every 10 ms and stops the process when it
 //! passes the second target by a quarter, so a host without bounds cannot take the
