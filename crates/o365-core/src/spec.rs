@@ -126,3 +126,21 @@ impl Parameter {
         self
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::commands::create_mail_folder::SPEC;
+
+    #[test]
+    fn label_of_gives_the_declared_label() {
+        assert_eq!(SPEC.label_of("new-folder-name"), "New Folder Name");
+    }
+
+    /// In a `const` this stops the build; here, at run time, it panics.
+    #[test]
+    #[should_panic(expected = "no such parameter")]
+    fn label_of_an_undeclared_parameter_fails() {
+        let misspelled = String::from("new-folder-nam");
+        SPEC.label_of(&misspelled);
+    }
+}

@@ -15,6 +15,9 @@ use crate::spec::{CommandSpec, ParamType, Permissions, param};
 use crate::validate;
 
 pub const LABEL: &str = SPEC.label;
+const EMAIL_ADDRESS: &str = SPEC.label_of("email-address");
+const NEW_FOLDER_NAME: &str = SPEC.label_of("new-folder-name");
+const DESTINATION_MAIL_FOLDER_ID: &str = SPEC.label_of("destination-mail-folder-id");
 /// Exchange limits folder names to 255 characters.
 const MAX_NAME_CHARS: usize = 255;
 
@@ -46,22 +49,22 @@ struct Plan {
 }
 
 fn parse(conn: &Connection, input: &Input) -> Result<Plan, Error> {
-    let mailbox = Mailbox::resolve(conn, input.email_address.as_deref(), "Email Address")?;
+    let mailbox = Mailbox::resolve(conn, input.email_address.as_deref(), EMAIL_ADDRESS)?;
     let name = input.new_folder_name.trim();
     if name.is_empty() {
         return Err(Error::input(
-            "New Folder Name",
+            NEW_FOLDER_NAME,
             "is required: give the display name of the folder to create.",
         ));
     }
     if name.chars().count() > MAX_NAME_CHARS {
         return Err(Error::input(
-            "New Folder Name",
+            NEW_FOLDER_NAME,
             format!("is longer than {MAX_NAME_CHARS} characters."),
         ));
     }
     let parent = match input.destination_mail_folder_id.as_deref().map(str::trim) {
-        Some(p) if !p.is_empty() => Some(validate::folder_ref("Destination Mail Folder ID", p)?),
+        Some(p) if !p.is_empty() => Some(validate::folder_ref(DESTINATION_MAIL_FOLDER_ID, p)?),
         _ => None,
     };
     Ok(Plan {
@@ -86,7 +89,7 @@ fn run(graph: &Graph, plan: Plan) -> Result<CommandResult, Error> {
     let folder = graph
         .post_json(&path, &body, Idempotency::NotIdempotent)
         .map_err(|e| match &plan.parent {
-            Some(p) => e.for_parameter("Destination Mail Folder ID", p),
+            Some(p) => e.for_parameter(DESTINATION_MAIL_FOLDER_ID, p),
             None => e,
         })?;
     let mut result = CommandResult::new(Status::Successful);

@@ -17,7 +17,7 @@ use crate::spec::{CommandSpec, ParamType, Permissions, param};
 use crate::user_list;
 
 pub const LABEL: &str = SPEC.label;
-const USERS: &str = "User IDs Or User Principal Names";
+const USERS: &str = SPEC.label_of("user-ids");
 
 pub type Input = user_list::UsersInput;
 

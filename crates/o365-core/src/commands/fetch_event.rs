@@ -23,14 +23,14 @@ use crate::model::{CommandResult, Connection};
 use crate::spec::{CommandSpec, ParamType, param};
 
 pub const LABEL: &str = SPEC.label;
-const MAILBOX: &str = "Email Address";
-const FOLDERS: &str = "Mail Folders";
-const START: &str = "Start Time";
-const END: &str = "End Time";
-const COUNT: &str = "Number of Event(s) Fetched";
-const FILTER: &str = "Filter";
-const SEARCH: &str = "Search Condition";
-const TOLERANCE: &str = "Tolerance Scope";
+const MAILBOX: &str = SPEC.label_of("email-address");
+const FOLDERS: &str = SPEC.label_of("mail-folders");
+const START: &str = SPEC.label_of("start-time");
+const END: &str = SPEC.label_of("end-time");
+const COUNT: &str = SPEC.label_of("number-of-events-fetched");
+const FILTER: &str = SPEC.label_of("filter");
+const SEARCH: &str = SPEC.label_of("search-condition");
+const TOLERANCE: &str = SPEC.label_of("tolerance-scope");
 /// A week, in minutes: more tolerance than that is a different window.
 const MAX_TOLERANCE_MINUTES: u32 = 10_080;
 const MAX_FOLDERS: usize = 50;

@@ -16,10 +16,12 @@ use crate::model::{CommandResult, Connection};
 use crate::spec::{CommandSpec, ParamType, param};
 
 pub const LABEL: &str = SPEC.label;
-const MAILBOX: &str = "Email Address";
-const FOLDER: &str = "Mail Folder";
-const HOURS: &str = "The Hours Before";
-const COUNT: &str = "Top Recent Event Number";
+const FILTER: &str = SPEC.label_of("filter");
+const SEARCH: &str = SPEC.label_of("search");
+const MAILBOX: &str = SPEC.label_of("email-address");
+const FOLDER: &str = SPEC.label_of("mail-folder");
+const HOURS: &str = SPEC.label_of("the-hours-before");
+const COUNT: &str = SPEC.label_of("top-recent-event-number");
 /// Ten years: further back is not "related".
 const MAX_HOURS: u32 = 87_600;
 
@@ -83,8 +85,8 @@ fn parse(conn: &Connection, input: &Input, now: i64) -> Result<FetchPlan, Error>
         criteria: fetch::criteria(
             input.filter.as_deref(),
             input.search.as_deref(),
-            "Filter",
-            "Search",
+            FILTER,
+            SEARCH,
         )?,
         order: Order::NewestFirst,
         limit: fetch::count(COUNT, input.top_recent_event_number)?,

@@ -32,7 +32,7 @@ use crate::spec::{CommandSpec, ParamType, param};
 
 pub const LABEL: &str = SPEC.label;
 pub const EML_LABEL: &str = EML_SPEC.label;
-const MAX_SIZE: &str = "Max Attachment Size (MB)";
+const MAX_SIZE: &str = SPEC.label_of("max-attachment-size-mb");
 /// The default cap; the guest reads at most 48 MB per response.
 const DEFAULT_MAX_MB: u32 = 25;
 const LIMIT_MAX_MB: u32 = 40;

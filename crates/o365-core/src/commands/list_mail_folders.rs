@@ -28,7 +28,8 @@ use crate::spec::{CommandSpec, ParamType, Permissions, param};
 use crate::validate;
 
 pub const LABEL: &str = SPEC.label;
-const MAILBOXES: &str = "Email Addresses or User IDs";
+const PARENT_FOLDER_ID: &str = SPEC.label_of("parent-folder-id");
+const MAILBOXES: &str = SPEC.label_of("email-addresses");
 /// Folders returned per mailbox at most; a mailbox rarely has more than a few hundred.
 const MAX_FOLDERS: usize = 5_000;
 
@@ -76,7 +77,7 @@ fn parse(conn: &Connection, input: &Input) -> Result<Plan, Error> {
         mailboxes.push(Mailbox::resolve(conn, None, MAILBOXES)?);
     }
     let parent = match input.parent_folder_id.as_deref().map(str::trim) {
-        Some(p) if !p.is_empty() => Some(validate::folder_ref("Parent Folder ID", p)?),
+        Some(p) if !p.is_empty() => Some(validate::folder_ref(PARENT_FOLDER_ID, p)?),
         _ => None,
     };
     Ok(Plan {
@@ -98,7 +99,7 @@ fn list_one(graph: &Graph, mailbox: &Mailbox, plan: &Plan) -> Result<Listed, Err
     graph
         .get_all_partial(&format!("{collection}{}", http::query(&query)), MAX_FOLDERS)
         .map_err(|e| match &plan.parent {
-            Some(p) => e.for_parameter("Parent Folder ID", p),
+            Some(p) => e.for_parameter(PARENT_FOLDER_ID, p),
             None => e,
         })
 }

@@ -17,7 +17,7 @@ use crate::model::{CommandResult, Connection, Status, collection};
 use crate::spec::{CommandSpec, ParamType, Permissions, param};
 
 pub const LABEL: &str = SPEC.label;
-const UPN: &str = "User Principal Name";
+const UPN: &str = SPEC.label_of("user-principal-name");
 /// The vendor document's error for app-only connections without a UPN.
 const UPN_REQUIRED: &str =
     "User Principal Name is required if the Grant Type of the Connector is \"Client Credentials\".";

@@ -21,7 +21,7 @@ use crate::spec::{CommandSpec, ParamType, param};
 
 pub const LABEL: &str = SPEC.label;
 pub const JUNK_LABEL: &str = JUNK_SPEC.label;
-pub(crate) const FOLDER: &str = "Destination Mail Folder";
+pub(crate) const FOLDER: &str = SPEC.label_of("destination-mail-folder");
 
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub enum Action {

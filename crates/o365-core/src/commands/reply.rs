@@ -22,8 +22,8 @@ use crate::spec::{CommandSpec, ParamType, Parameter, Permissions, param};
 
 pub const REPLY_LABEL: &str = REPLY_SPEC.label;
 pub const REPLY_ALL_LABEL: &str = REPLY_ALL_SPEC.label;
-const SENDER: &str = "Sender Email";
-const MESSAGE: &str = "Message ID";
+const SENDER: &str = REPLY_SPEC.label_of("sender-email");
+const MESSAGE: &str = REPLY_SPEC.label_of("message-id");
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Kind {

@@ -22,8 +22,8 @@ use crate::spec::{CommandSpec, ParamType, Permissions, param};
 use crate::validate;
 
 pub const LABEL: &str = SPEC.label;
-const USER: &str = "User ID or Email Address";
-const MESSAGES: &str = "Message IDs";
+const USER: &str = SPEC.label_of("user-id-or-email-address");
+const MESSAGES: &str = SPEC.label_of("message-ids");
 
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub enum Category {

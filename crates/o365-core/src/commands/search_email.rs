@@ -16,7 +16,11 @@ use crate::model::{CommandResult, Connection};
 use crate::spec::{CommandSpec, ParamType, param};
 
 pub const LABEL: &str = SPEC.label;
-const FOLDER: &str = "Mail Folder";
+const EMAIL_ADDRESS: &str = SPEC.label_of("email-address");
+const FILTER: &str = SPEC.label_of("filter");
+const SEARCH_CONDITION: &str = SPEC.label_of("search-condition");
+const NUMBER_OF_RESULTS: &str = SPEC.label_of("number-of-results");
+const FOLDER: &str = SPEC.label_of("mail-folder");
 
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Input {
@@ -41,7 +45,7 @@ impl Input {
 }
 
 fn parse(conn: &Connection, input: &Input) -> Result<FetchPlan, Error> {
-    let mailbox = Mailbox::resolve(conn, input.email_address.as_deref(), "Email Address")?;
+    let mailbox = Mailbox::resolve(conn, input.email_address.as_deref(), EMAIL_ADDRESS)?;
     let folder = match input
         .mail_folder
         .as_deref()
@@ -61,11 +65,11 @@ fn parse(conn: &Connection, input: &Input) -> Result<FetchPlan, Error> {
         criteria: fetch::criteria(
             input.filter.as_deref(),
             input.search_condition.as_deref(),
-            "Filter",
-            "Search Condition",
+            FILTER,
+            SEARCH_CONDITION,
         )?,
         order: Order::NewestFirst,
-        limit: fetch::count("Number of Results", input.number_of_results)?,
+        limit: fetch::count(NUMBER_OF_RESULTS, input.number_of_results)?,
         immutable: false,
         cursor: None,
         events: false,

@@ -24,9 +24,9 @@ use crate::retry::Idempotency;
 use crate::spec::{CommandSpec, ParamType, Permissions, param};
 
 pub const LABEL: &str = SPEC.label;
-const MAILBOX: &str = "Email Address";
-const SUBJECT: &str = "Email Subject";
-const SENDER: &str = "Sender Email Address";
+const MAILBOX: &str = SPEC.label_of("email-address");
+const SUBJECT: &str = SPEC.label_of("email-subject");
+const SENDER: &str = SPEC.label_of("sender-email-address");
 /// Messages acted on per mailbox at most; a search matching more is narrowed first.
 pub const MAX_PER_MAILBOX: usize = 1_000;
 /// Users listed at most for a tenant-wide search.

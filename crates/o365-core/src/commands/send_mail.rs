@@ -20,9 +20,16 @@ use crate::spec::{CommandSpec, ParamType, Permissions, param};
 use crate::time;
 
 pub const LABEL: &str = SPEC.label;
+const SUBJECT: &str = SPEC.label_of("subject");
+const TO_RECIPIENTS: &str = SPEC.label_of("to-recipients");
+const CC_RECIPIENTS: &str = SPEC.label_of("cc-recipients");
+const BCC_RECIPIENTS: &str = SPEC.label_of("bcc-recipients");
+const SEND_AS: &str = SPEC.label_of("send-as");
+const REPLY_TO: &str = SPEC.label_of("reply-to");
+const CONTENT: &str = SPEC.label_of("content");
 pub const RESPONSE_LINK: &str = "<<EmailResponseLink>>";
-const MAILBOX: &str = "Mailbox Address";
-const DUE: &str = "Reply Due Time";
+const MAILBOX: &str = SPEC.label_of("mailbox-address");
+const DUE: &str = SPEC.label_of("reply-due-time");
 /// Minutes to wait for answers when a waiting reply mode has no Reply Due Time.
 pub const DEFAULT_DUE_MINUTES: u32 = 60;
 /// A year: a due time beyond that is a typo.
@@ -129,20 +136,20 @@ fn parse(conn: &Connection, input: &Input) -> Result<Plan, Error> {
     };
     let subject = input.subject.trim();
     if subject.is_empty() {
-        return Err(Error::input("Subject", "is required and was empty."));
+        return Err(Error::input(SUBJECT, "is required and was empty."));
     }
-    let to = compose::recipients("To Recipients", &input.to_recipients)?;
+    let to = compose::recipients(TO_RECIPIENTS, &input.to_recipients)?;
     if to.is_empty() {
         return Err(Error::input(
-            "To Recipients",
+            TO_RECIPIENTS,
             "is required: give at least one recipient address.",
         ));
     }
-    let cc = compose::recipients("CC Recipients", &input.cc_recipients)?;
-    let bcc = compose::recipients("BCC Recipients", &input.bcc_recipients)?;
+    let cc = compose::recipients(CC_RECIPIENTS, &input.cc_recipients)?;
+    let bcc = compose::recipients(BCC_RECIPIENTS, &input.bcc_recipients)?;
     let mode = input.reply_mode.unwrap_or_default();
     // The seed's rule: CC and BCC only with No Reply (answers are tracked per To recipient).
-    for (label, list) in [("CC Recipients", &cc), ("BCC Recipients", &bcc)] {
+    for (label, list) in [(CC_RECIPIENTS, &cc), (BCC_RECIPIENTS, &bcc)] {
         if mode.waits() && !list.is_empty() {
             return Err(Error::input(
                 label,
@@ -155,7 +162,7 @@ fn parse(conn: &Connection, input: &Input) -> Result<Plan, Error> {
     }
     if to.len() + cc.len() + bcc.len() > compose::MAX_RECIPIENTS {
         return Err(Error::input(
-            "To Recipients",
+            TO_RECIPIENTS,
             format!(
                 "with CC and BCC there are {} recipients; Graph allows at most {} per message.",
                 to.len() + cc.len() + bcc.len(),
@@ -175,7 +182,7 @@ fn parse(conn: &Connection, input: &Input) -> Result<Plan, Error> {
         Some(m) => m,
     };
     let from = match input.send_as.as_deref().map(str::trim) {
-        Some(a) if !a.is_empty() => Some(compose::recipient("Send As", a)?),
+        Some(a) if !a.is_empty() => Some(compose::recipient(SEND_AS, a)?),
         _ => None,
     };
     Ok(Plan {
@@ -186,7 +193,7 @@ fn parse(conn: &Connection, input: &Input) -> Result<Plan, Error> {
         to,
         cc,
         bcc,
-        reply_to: compose::recipients("Reply To", &input.reply_to)?,
+        reply_to: compose::recipients(REPLY_TO, &input.reply_to)?,
         from,
         file_ids: input.file_ids.clone(),
         file_source: input.file_source.unwrap_or_default(),
@@ -205,7 +212,7 @@ fn run(graph: &Graph, plan: Plan, env: &dyn Env) -> Result<CommandResult, Error>
     let link = if plan.content.contains(RESPONSE_LINK) {
         Some(env.response_link(&tracking_id).ok_or_else(|| {
             Error::input(
-                "Content",
+                CONTENT,
                 format!("contains {RESPONSE_LINK}, but the platform running this component supplies no response link; remove the placeholder or run it where responses are collected."),
             )
         })?)

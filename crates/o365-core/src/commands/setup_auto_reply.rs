@@ -18,9 +18,9 @@ use crate::time;
 use crate::user_list;
 
 pub const LABEL: &str = SPEC.label;
-const USERS: &str = "User IDs Or User Principal Names";
-const START: &str = "Scheduled Start Time";
-const END: &str = "Scheduled End Time";
+const USERS: &str = SPEC.label_of("user-ids");
+const START: &str = SPEC.label_of("scheduled-start-time");
+const END: &str = SPEC.label_of("scheduled-end-time");
 
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub enum AutoReplyStatus {
