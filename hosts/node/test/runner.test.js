@@ -1,0 +1,70 @@
+// The Node host end to end: the real component (jco-transpiled) in a worker against
+// graph-sim, the allowlist seen from the guest, and the per-invocation time limit.
+import assert from "node:assert/strict";
+import { spawn } from "node:child_process";
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import * as path from "node:path";
+import { after, before, test } from "node:test";
+import { ALL_CLOUD_HOSTS } from "../src/connection.js";
+import { NodeHost } from "../src/runner.js";
+import { BINDINGS, startSim } from "./sim.js";
+
+let sim;
+before(async () => {
+  sim = await startSim();
+});
+after(() => sim?.stop());
+
+const routesTo = (url) => Object.fromEntries(ALL_CLOUD_HOSTS.map((h) => [h, url]));
+
+function host(options = {}) {
+  return new NodeHost({
+    bindings: BINDINGS,
+    fileRoot: mkdtempSync(path.join(tmpdir(), "o365-node-")),
+    routes: routesTo(sim.url),
+    ...options,
+  });
+}
+
+test("test-connection runs in a worker against graph-sim, without a secret in its output", async () => {
+  const app = sim.demo("demo-app");
+  const outcome = await host().run("demo-app", app, "test-connection");
+  assert.equal(outcome.result.status, "successful", JSON.stringify(outcome.result.errors));
+  assert.ok(outcome.result["raw-data"].commands.length > 10);
+  assert.deepEqual(outcome.deniedHosts, []);
+  const everything = JSON.stringify(outcome);
+  assert.ok(!everything.includes(app["client-secret"]), "the client secret never comes back");
+});
+
+test("a host the operator blocks is refused inside the guest's request", async () => {
+  const outcome = await host({ deniedHosts: ["graph.microsoft.com"] }).run(
+    "demo-app",
+    sim.demo("demo-app"),
+    "test-connection",
+  );
+  assert.equal(outcome.result.status, "failed");
+  assert.deepEqual([...new Set(outcome.deniedHosts)], ["graph.microsoft.com"]);
+  assert.ok(outcome.logs.some((l) => l.message.includes("blocked by the operator")));
+});
+
+test("an invocation past its time limit is stopped and fails with 504", async () => {
+  // A server that accepts and never answers, in another process.
+  const silent = spawn(process.execPath, [
+    "-e",
+    `require("node:net").createServer(() => {}).listen(0, "127.0.0.1", function () { console.log(this.address().port); });`,
+  ]);
+  const port = await new Promise((r) => silent.stdout.once("data", (d) => r(String(d).trim())));
+  try {
+    const h = host({ routes: routesTo(`http://127.0.0.1:${port}`), timeoutMs: 1500 });
+    await h.describe(); // the manifest first, so the timing below is the invocation's
+    const outcome = await h.run("demo-app", sim.demo("demo-app"), "test-connection");
+    assert.equal(outcome.result.status, "failed");
+    assert.equal(outcome.result.errors[0]["status-code"], 504);
+    assert.match(outcome.result.errors[0].message, /did not finish within 1.5 s/);
+    assert.equal(outcome.result.errors[0]["failure-indicator"], "Test Connection failed.");
+    assert.ok(outcome.elapsedMs < 5000, `stopped after ${outcome.elapsedMs} ms`);
+  } finally {
+    silent.kill();
+  }
+});
