@@ -1,5 +1,6 @@
-//! Host-side bindings of the `plugin` world: the capability interfaces the guest imports.
-//! Exports are called dynamically (see `values.rs`), so a new command needs no host code.
+//! Host-side bindings of the `plugin` world: the capability interfaces the guest imports,
+//! and the typed exports for hosts that want types. The runtime calls commands through
+//! `json-entry.invoke` and the buttons dynamically, so a new command needs no host code.
 
 wasmtime::component::bindgen!({
     world: "plugin",
@@ -20,6 +21,7 @@ wasmtime::component::bindgen!({
         "soar:office365/token-cache.get-refresh-token": async | trappable,
         "soar:office365/token-cache.put-refresh-token": async | trappable,
     },
+    exports: { default: async },
     require_store_data_send: true,
 });
 

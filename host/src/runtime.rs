@@ -18,7 +18,7 @@ use wasmtime_wasi::WasiCtx;
 use wasmtime_wasi_http::WasiHttpCtx;
 
 use crate::bindings::{file_store, log, reply_tracking, token_cache};
-use crate::connection::{self, ConnectionInfo};
+use crate::connection::{self, ConnectionInfo, InputError};
 use crate::cpu::{CpuBudgetExceeded, CpuMeter, Metered};
 use crate::egress::EgressPolicy;
 use crate::engine::{self, EngineOptions, Loaded};
@@ -31,10 +31,12 @@ use crate::redact::Redactor;
 use crate::result_text;
 use crate::state::{LogLine, LogSink, StoreState, next_holder_id};
 use crate::token_store::{StoreError, TokenStore};
-use crate::values::{self, InputError};
+use crate::values;
 
 pub const COMMANDS_INTERFACE: &str = "soar:office365/commands@0.1.0";
 pub const ACTIONS_INTERFACE: &str = "soar:office365/connection-actions@0.1.0";
+/// The component's own input handling: commands are called through it with JSON.
+pub const JSON_ENTRY_INTERFACE: &str = "soar:office365/json-entry@0.1.0";
 
 /// A result document larger than this is written in a heavy lane.
 const LARGE_RESULT_BYTES: usize = 1024 * 1024;
@@ -531,30 +533,6 @@ impl Runtime {
             .cloned()
     }
 
-    /// (field name, the seed's label, parameter type) of one command's parameters.
-    async fn labels(&self, command: &str) -> Vec<(String, String, String)> {
-        let Ok(manifest) = self.manifest().await else {
-            return Vec::new();
-        };
-        manifest["commands"]
-            .as_array()
-            .and_then(|cmds| cmds.iter().find(|c| c["name"] == command))
-            .and_then(|c| c["parameters"].as_array())
-            .map(|params| {
-                params
-                    .iter()
-                    .filter_map(|p| {
-                        Some((
-                            p["name"].as_str()?.to_string(),
-                            p["label"].as_str()?.to_string(),
-                            p["param-type"].as_str().unwrap_or("text").to_string(),
-                        ))
-                    })
-                    .collect()
-            })
-            .unwrap_or_default()
-    }
-
     /// Runs a command: `connection` is the connection file's JSON, `input` the command
     /// input with WIT field names or the seed's labels as keys.
     ///
@@ -619,6 +597,9 @@ impl Runtime {
         (outcome, redactor.unwrap_or_default())
     }
 
+    /// The component reads the command, the connection and the input itself
+    /// (`json-entry.invoke`); the host reads the connection only for what it enforces
+    /// (allowlist, scoping, redaction), with the same reader.
     async fn prepared_command(
         &self,
         connection_id: &str,
@@ -626,80 +607,50 @@ impl Runtime {
         command: &str,
         input: &Value,
     ) -> (Outcome, Option<Redactor>) {
-        let manifest = match self.manifest().await {
-            Ok(m) => m,
-            Err(e) => {
-                return (
-                    host_failure(
-                        &label_of(command),
-                        &format!("the component could not describe itself: {e}"),
-                    ),
-                    None,
-                );
-            }
-        };
-        let Some(info) = manifest["commands"]
-            .as_array()
-            .and_then(|c| c.iter().find(|c| c["name"] == command))
-        else {
-            let known: Vec<&str> = manifest["commands"]
-                .as_array()
-                .map(|c| c.iter().filter_map(|c| c["name"].as_str()).collect())
-                .unwrap_or_default();
-            return (
-                host_failure(
-                    &label_of(command),
-                    &format!(
-                        "Unknown command '{command}'. This component implements: {}.",
-                        known.join(", ")
-                    ),
-                ),
-                None,
-            );
-        };
-        let label = info["label"].as_str().unwrap_or(command).to_string();
+        let label = self.label(command).await;
         let conn = match connection::parse(connection_id, connection) {
             Ok(c) => c,
             Err(e) => return (input_failure(&label, &e), None),
         };
-        let labels = self.labels(command).await;
-        let input = match normalize_input(input, &labels) {
-            Ok(i) => i,
-            Err(e) => return (input_failure(&label, &e), None),
-        };
-        let label_for = |name: &str| {
-            labels
-                .iter()
-                .find(|(n, _, _)| n == name)
-                .map(|(_, l, _)| l.clone())
-                .unwrap_or_else(|| name.to_string())
-        };
-        let conn_wit = conn.wit.clone();
+        let arguments = vec![
+            Val::String(command.to_string()),
+            Val::String(connection.to_string()),
+            Val::String(input.to_string()),
+        ];
         let Guarded {
             outcome, redactor, ..
         } = self
             .guarded(
                 &label,
                 Some(&conn),
-                Some(COMMANDS_INTERFACE),
-                command,
-                |params| {
-                    let mut vals = Vec::new();
-                    for (name, ty) in params {
-                        let v = if name == "connection" {
-                            values::to_val(ty, Some(&conn_wit), "Connection", &|n: &str| {
-                                n.to_string()
-                            })?
-                        } else {
-                            values::to_val(ty, Some(&input), &label, &label_for)?
-                        };
-                        vals.push(v);
-                    }
-                    Ok(vals)
-                },
+                Some(JSON_ENTRY_INTERFACE),
+                "invoke",
+                |_| Ok(arguments),
             )
             .await;
         (outcome, Some(redactor))
+    }
+
+    /// The command's label for the host's own failures (a trap, a timeout): from the
+    /// manifest when the component knows the command, else made from the name.
+    async fn label(&self, command: &str) -> String {
+        let given = command.trim();
+        self.manifest()
+            .await
+            .ok()
+            .and_then(|m| {
+                m["commands"].as_array().and_then(|commands| {
+                    commands
+                        .iter()
+                        .find(|c| {
+                            [&c["name"], &c["label"]]
+                                .iter()
+                                .any(|v| v.as_str().is_some_and(|n| n.eq_ignore_ascii_case(given)))
+                        })
+                        .and_then(|c| c["label"].as_str().map(str::to_string))
+                })
+            })
+            .unwrap_or_else(|| label_of(command))
     }
 
     /// "Get Authorization": `{url, state, code-verifier}` or a failed result.
@@ -745,11 +696,7 @@ impl Runtime {
             Ok(c) => c,
             Err(e) => return input_failure(label, &e),
         };
-        let conn_wit = conn.wit.clone();
-        let arguments: Vec<(String, Option<Value>)> = arguments
-            .iter()
-            .map(|(name, v)| (name.to_string(), v.map(|v| Value::String(v.to_string()))))
-            .collect();
+        let conn_val = conn.to_val();
         let Guarded {
             mut outcome,
             redactor,
@@ -761,19 +708,20 @@ impl Runtime {
                 Some(ACTIONS_INTERFACE),
                 function,
                 |params| {
-                    let mut vals = Vec::new();
-                    for (name, ty) in params {
-                        let value = if name == "connection" {
-                            Some(&conn_wit)
-                        } else {
-                            arguments
-                                .iter()
-                                .find(|(n, _)| n == name)
-                                .and_then(|(_, v)| v.as_ref())
-                        };
-                        vals.push(values::to_val(ty, value, name, &|n: &str| n.to_string())?);
-                    }
-                    Ok(vals)
+                    Ok(params
+                        .iter()
+                        .map(|(name, _)| {
+                            if name == "connection" {
+                                conn_val.clone()
+                            } else {
+                                let given = arguments
+                                    .iter()
+                                    .find(|(n, _)| n == name)
+                                    .and_then(|(_, v)| *v);
+                                Val::Option(given.map(|v| Box::new(Val::String(v.to_string()))))
+                            }
+                        })
+                        .collect())
                 },
             )
             .await;
@@ -847,50 +795,4 @@ fn host_outcome(result: Value) -> Outcome {
 
 fn input_failure(label: &str, e: &InputError) -> Outcome {
     host_failure(label, &format!("{}: {}", e.parameter, e.message))
-}
-
-/// Input keys by field name or label (case-insensitive); unknown keys are an error, so a
-/// misspelled parameter is not silently ignored. A JSON-typed parameter (WIT `json`, which
-/// is text) may be given as JSON itself: it is passed on as its text.
-fn normalize_input(
-    input: &Value,
-    labels: &[(String, String, String)],
-) -> Result<Value, InputError> {
-    let map = match input {
-        Value::Null => return Ok(json!({})),
-        Value::Object(m) => m,
-        _ => {
-            return Err(InputError {
-                parameter: "Input".into(),
-                message: "must be a JSON object of parameters.".into(),
-            });
-        }
-    };
-    let mut out = serde_json::Map::new();
-    for (key, value) in map {
-        let k = key.trim();
-        let (name, param_type) = labels
-            .iter()
-            .find(|(n, l, _)| n.eq_ignore_ascii_case(k) || l.eq_ignore_ascii_case(k))
-            .map(|(n, _, t)| (n.clone(), t.as_str()))
-            .ok_or_else(|| InputError {
-                parameter: key.clone(),
-                message: format!(
-                    "is not a parameter of this command. Parameters: {}.",
-                    labels
-                        .iter()
-                        .map(|(n, l, _)| format!("{n} ({l})"))
-                        .collect::<Vec<_>>()
-                        .join(", ")
-                ),
-            })?;
-        let value = match value {
-            Value::Object(_) | Value::Array(_) if param_type == "json" => {
-                Value::String(value.to_string())
-            }
-            other => other.clone(),
-        };
-        out.insert(name, value);
-    }
-    Ok(Value::Object(out))
 }

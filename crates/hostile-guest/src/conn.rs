@@ -4,7 +4,9 @@
 use o365_core::cloud::Cloud;
 use o365_core::model as core;
 
-use crate::soar::office365::types::{Connection, Environment, Grant};
+use crate::soar::office365::types::{
+    AuthorizationCode, ClientCredentials, Connection, Environment, Grant,
+};
 
 fn core_connection(c: &Connection) -> core::Connection {
     core::Connection {
@@ -30,6 +32,35 @@ fn core_connection(c: &Connection) -> core::Connection {
             }
         },
         api_version: c.api_version.clone(),
+    }
+}
+
+/// The connection `json-entry.invoke` was handed, read as the real guest reads it.
+pub fn from_core(c: core::Connection) -> Connection {
+    Connection {
+        environment: match c.environment {
+            core::Environment::CommercialGcc => Environment::CommercialGcc,
+            core::Environment::GccHigh => Environment::GccHigh,
+            core::Environment::Dod => Environment::Dod,
+            core::Environment::China => Environment::China,
+        },
+        tenant_id: c.tenant_id,
+        grant: match c.grant {
+            core::Grant::ClientCredentials(g) => Grant::ClientCredentials(ClientCredentials {
+                client_id: g.client_id,
+                client_secret: g.client_secret,
+            }),
+            core::Grant::AuthorizationCode(g) => Grant::AuthorizationCode(AuthorizationCode {
+                client_id: g.client_id,
+                client_secret: g.client_secret,
+                scope: g.scope,
+                callback_url: g.callback_url,
+                authorization_code: g.authorization_code,
+                refresh_token: g.refresh_token,
+                account: g.account,
+            }),
+        },
+        api_version: c.api_version,
     }
 }
 

@@ -147,4 +147,31 @@ impl exports::soar::office365::commands::Guest for Component {
     }
 }
 
+/// The JSON entry point leads to the same attacks: `list-mail-folders` with the real
+/// guest's input reading, every other command idle.
+impl exports::soar::office365::json_entry::Guest for Component {
+    fn invoke(command: String, connection: String, input: String) -> CommandResult {
+        let Some(info) = o365_core::invoke::find(&command) else {
+            return report::idle();
+        };
+        if info.name != "list-mail-folders" {
+            return report::idle();
+        }
+        let read = o365_core::connection_json::from_text(&connection).and_then(|c| {
+            let values = o365_core::input::Values::from_text(&input, &info.parameters)?;
+            Ok((
+                c,
+                values.optional_text("parent-folder-id")?,
+                values.list("email-addresses")?,
+            ))
+        });
+        match read {
+            Ok((c, attack, arguments)) => {
+                attacks::run(&conn::from_core(c), &attack.unwrap_or_default(), &arguments)
+            }
+            Err(_) => report::idle(),
+        }
+    }
+}
+
 export!(Component);

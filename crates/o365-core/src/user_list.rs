@@ -1,6 +1,7 @@
 //! A required list of users (object ids or UPNs), as the directory commands take it.
 
 use crate::error::Error;
+use crate::input::Values;
 use crate::validate;
 
 /// Input of the directory commands (Delete User Accounts, Remove Licenses).
@@ -9,6 +10,16 @@ pub struct UsersInput {
     pub user_ids: Vec<String>,
     /// Report what would change, change nothing.
     pub dry_run: bool,
+}
+
+impl UsersInput {
+    /// The input as JSON hosts give it ([`Values`]).
+    pub fn read(values: &Values) -> Result<UsersInput, Error> {
+        Ok(UsersInput {
+            user_ids: values.list("user-ids")?,
+            dry_run: values.flag("dry-run")?,
+        })
+    }
 }
 
 /// [`UsersInput`] checked: each user once, at least one.

@@ -386,4 +386,15 @@ fn attachments_input(input: AttachmentsInput) -> get_email_attachments::Input {
     }
 }
 
+impl exports::soar::office365::json_entry::Guest for Component {
+    fn invoke(command: String, connection: String, input: String) -> CommandResult {
+        convert::result(o365_core::invoke::invoke(
+            &wasi_env::WasiEnv,
+            &command,
+            &connection,
+            &input,
+        ))
+    }
+}
+
 export!(Component);

@@ -12,6 +12,7 @@ mod hostile;
 mod hostile_server;
 mod inputs;
 mod isolation;
+mod json_entry;
 mod messages;
 mod openapi;
 mod policy;

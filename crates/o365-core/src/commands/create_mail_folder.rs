@@ -7,6 +7,7 @@ use crate::env::Env;
 use crate::error::Error;
 use crate::graph::Graph;
 use crate::http::segment;
+use crate::input::Values;
 use crate::mailbox::Mailbox;
 use crate::model::{CommandResult, Connection, Status};
 use crate::retry::Idempotency;
@@ -22,6 +23,18 @@ pub struct Input {
     pub destination_mail_folder_id: Option<String>,
     pub new_folder_name: String,
     pub is_hidden: bool,
+}
+
+impl Input {
+    /// The input as JSON hosts give it ([`Values`]).
+    pub fn read(values: &Values) -> Result<Input, Error> {
+        Ok(Input {
+            email_address: values.optional_text("email-address")?,
+            destination_mail_folder_id: values.optional_text("destination-mail-folder-id")?,
+            new_folder_name: values.text("new-folder-name")?,
+            is_hidden: values.flag("is-hidden")?,
+        })
+    }
 }
 
 struct Plan {

@@ -13,6 +13,7 @@ use super::fetch::{self, FetchPlan};
 use crate::env::Env;
 use crate::error::Error;
 use crate::graph::Graph;
+use crate::input::Values;
 use crate::mail::cursor::Cursor;
 use crate::mail::folders::FolderRef;
 use crate::mail::listing::Order;
@@ -44,6 +45,24 @@ pub struct Input {
     pub tolerance_scope: Option<u32>,
     pub use_immutable_ids: bool,
     pub cursor: Option<String>,
+}
+
+impl Input {
+    /// The input as JSON hosts give it ([`Values`]).
+    pub fn read(values: &Values) -> Result<Input, Error> {
+        Ok(Input {
+            email_address: values.optional_text("email-address")?,
+            mail_folders: values.list("mail-folders")?,
+            start_time: values.text("start-time")?,
+            end_time: values.text("end-time")?,
+            number_of_events_fetched: values.optional_u32("number-of-events-fetched")?,
+            filter: values.optional_text("filter")?,
+            search_condition: values.optional_text("search-condition")?,
+            tolerance_scope: values.optional_u32("tolerance-scope")?,
+            use_immutable_ids: values.flag("use-immutable-ids")?,
+            cursor: values.optional_text("cursor")?,
+        })
+    }
 }
 
 fn parse(conn: &Connection, input: &Input) -> Result<FetchPlan, Error> {

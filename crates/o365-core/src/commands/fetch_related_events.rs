@@ -7,6 +7,7 @@ use super::fetch::{self, FetchPlan};
 use crate::env::Env;
 use crate::error::Error;
 use crate::graph::Graph;
+use crate::input::Values;
 use crate::mail::folders::FolderRef;
 use crate::mail::listing::Order;
 use crate::mailbox::Mailbox;
@@ -29,6 +30,21 @@ pub struct Input {
     pub filter: Option<String>,
     pub search: Option<String>,
     pub use_immutable_ids: bool,
+}
+
+impl Input {
+    /// The input as JSON hosts give it ([`Values`]).
+    pub fn read(values: &Values) -> Result<Input, Error> {
+        Ok(Input {
+            email_address: values.optional_text("email-address")?,
+            mail_folder: values.text("mail-folder")?,
+            the_hours_before: values.optional_u32("the-hours-before")?,
+            top_recent_event_number: values.optional_u32("top-recent-event-number")?,
+            filter: values.optional_text("filter")?,
+            search: values.optional_text("search")?,
+            use_immutable_ids: values.flag("use-immutable-ids")?,
+        })
+    }
 }
 
 fn parse(conn: &Connection, input: &Input, now: i64) -> Result<FetchPlan, Error> {

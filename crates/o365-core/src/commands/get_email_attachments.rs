@@ -23,6 +23,7 @@ use super::execute;
 use crate::env::Env;
 use crate::error::Error;
 use crate::graph::Graph;
+use crate::input::Values;
 use crate::mail::attachments::{self, Scope};
 use crate::mail::pairs::{self, MESSAGE_IDS, Pair};
 use crate::model::{CommandResult, Connection, Status, collection};
@@ -39,6 +40,17 @@ pub struct Input {
     pub email_addresses: Vec<String>,
     pub message_ids: Vec<String>,
     pub max_attachment_size_mb: Option<u32>,
+}
+
+impl Input {
+    /// The input as JSON hosts give it ([`Values`]).
+    pub fn read(values: &Values) -> Result<Input, Error> {
+        Ok(Input {
+            email_addresses: values.list("email-addresses")?,
+            message_ids: values.list("message-ids")?,
+            max_attachment_size_mb: values.optional_u32("max-attachment-size-mb")?,
+        })
+    }
 }
 
 struct Plan {

@@ -24,6 +24,7 @@ use crate::error::Error;
 use crate::files;
 use crate::graph::Graph;
 use crate::http::segment;
+use crate::input::Values;
 use crate::mail::pairs::{self, MESSAGE_IDS, Pair};
 use crate::model::{CommandResult, Connection, Status, StoredFile, collection};
 
@@ -36,6 +37,16 @@ pub const MAX_EML_BYTES: u64 = 40 * 1024 * 1024;
 pub struct Input {
     pub email_addresses: Vec<String>,
     pub message_ids: Vec<String>,
+}
+
+impl Input {
+    /// The input as JSON hosts give it ([`Values`]).
+    pub fn read(values: &Values) -> Result<Input, Error> {
+        Ok(Input {
+            email_addresses: values.list("email-addresses")?,
+            message_ids: values.list("message-ids")?,
+        })
+    }
 }
 
 /// `<subject>.eml`, read from the MIME's own headers.

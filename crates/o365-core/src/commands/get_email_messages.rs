@@ -23,6 +23,7 @@ use crate::env::Env;
 use crate::error::Error;
 use crate::graph::{Graph, expect_object};
 use crate::http::{self, segment};
+use crate::input::Values;
 use crate::mail::headers;
 use crate::mail::listing::SELECT;
 use crate::mail::pairs::{self, MESSAGE_IDS, Pair};
@@ -34,6 +35,16 @@ pub const LABEL: &str = "Get Email Messages";
 pub struct Input {
     pub email_addresses: Vec<String>,
     pub message_ids: Vec<String>,
+}
+
+impl Input {
+    /// The input as JSON hosts give it ([`Values`]).
+    pub fn read(values: &Values) -> Result<Input, Error> {
+        Ok(Input {
+            email_addresses: values.list("email-addresses")?,
+            message_ids: values.list("message-ids")?,
+        })
+    }
 }
 
 fn get(graph: &Graph, pair: &Pair) -> Result<Vec<Value>, Error> {

@@ -21,6 +21,7 @@ use crate::env::Env;
 use crate::error::Error;
 use crate::graph::{Graph, Listed};
 use crate::http::{self, segment};
+use crate::input::Values;
 use crate::mailbox::Mailbox;
 use crate::model::{CommandResult, Connection, Status, collection};
 use crate::validate;
@@ -35,6 +36,17 @@ pub struct Input {
     pub email_addresses: Vec<String>,
     pub include_hidden_folders: bool,
     pub parent_folder_id: Option<String>,
+}
+
+impl Input {
+    /// The input as JSON hosts give it ([`Values`]).
+    pub fn read(values: &Values) -> Result<Input, Error> {
+        Ok(Input {
+            email_addresses: values.list("email-addresses")?,
+            include_hidden_folders: values.flag("include-hidden-folders")?,
+            parent_folder_id: values.optional_text("parent-folder-id")?,
+        })
+    }
 }
 
 struct Plan {

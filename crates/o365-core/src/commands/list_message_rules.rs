@@ -11,6 +11,7 @@ use crate::auth::jwt;
 use crate::env::Env;
 use crate::error::Error;
 use crate::graph::Graph;
+use crate::input::Values;
 use crate::mailbox::Mailbox;
 use crate::model::{CommandResult, Connection, Status, collection};
 
@@ -25,6 +26,16 @@ const MAX_RULES: usize = 1_000;
 pub struct Input {
     pub user_principal_name: Option<String>,
     pub rule_name: Option<String>,
+}
+
+impl Input {
+    /// The input as JSON hosts give it ([`Values`]).
+    pub fn read(values: &Values) -> Result<Input, Error> {
+        Ok(Input {
+            user_principal_name: values.optional_text("user-principal-name")?,
+            rule_name: values.optional_text("rule-name")?,
+        })
+    }
 }
 
 struct Plan {

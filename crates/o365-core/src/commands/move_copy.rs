@@ -12,6 +12,7 @@ use crate::batch::Request;
 use crate::env::Env;
 use crate::error::Error;
 use crate::graph::Graph;
+use crate::input::Values;
 use crate::mail::folders::FolderRef;
 use crate::mail::pairs::Pair;
 use crate::model::{CommandResult, Connection};
@@ -25,6 +26,11 @@ pub enum Action {
     #[default]
     Move,
     Copy,
+}
+
+impl crate::input::Choice for Action {
+    const CASES: &'static [(&'static str, Self)] =
+        &[("move", Action::Move), ("copy", Action::Copy)];
 }
 
 impl Action {
@@ -51,11 +57,33 @@ pub struct Input {
     pub move_or_copy: Action,
 }
 
+impl Input {
+    /// The input as JSON hosts give it ([`Values`]).
+    pub fn read(values: &Values) -> Result<Input, Error> {
+        Ok(Input {
+            email_addresses: values.list("email-addresses")?,
+            message_ids: values.list("message-ids")?,
+            destination_mail_folder: values.text("destination-mail-folder")?,
+            move_or_copy: values.choice("move-or-copy")?,
+        })
+    }
+}
+
 /// The deprecated command's input: the messages only; the folder is junkemail.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct MessagesInput {
     pub email_addresses: Vec<String>,
     pub message_ids: Vec<String>,
+}
+
+impl MessagesInput {
+    /// The input as JSON hosts give it ([`Values`]).
+    pub fn read(values: &Values) -> Result<MessagesInput, Error> {
+        Ok(MessagesInput {
+            email_addresses: values.list("email-addresses")?,
+            message_ids: values.list("message-ids")?,
+        })
+    }
 }
 
 struct Plan {

@@ -11,6 +11,7 @@ use crate::env::Env;
 use crate::error::Error;
 use crate::graph::Graph;
 use crate::http::HttpRequest;
+use crate::input::Values;
 use crate::mail::message_ref::MessageRef;
 use crate::mailbox::Mailbox;
 use crate::message_lookup;
@@ -60,6 +61,20 @@ pub struct Input {
     pub content: Option<String>,
     pub file_ids: Vec<String>,
     pub file_source: Option<FileSource>,
+}
+
+impl Input {
+    /// The input as JSON hosts give it ([`Values`]).
+    pub fn read(values: &Values) -> Result<Input, Error> {
+        Ok(Input {
+            sender_email: values.optional_text("sender-email")?,
+            message_id: values.text("message-id")?,
+            subject: values.optional_text("subject")?,
+            content: values.optional_text("content")?,
+            file_ids: values.list("file-ids")?,
+            file_source: values.optional_choice("file-source")?,
+        })
+    }
 }
 
 struct Plan {

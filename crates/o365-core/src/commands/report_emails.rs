@@ -11,6 +11,7 @@ use crate::env::Env;
 use crate::error::Error;
 use crate::graph::Graph;
 use crate::http::segment;
+use crate::input::Values;
 use crate::mail::message_ref::MessageRef;
 use crate::mailbox::Mailbox;
 use crate::message_lookup;
@@ -29,6 +30,11 @@ pub enum Category {
     Spam,
 }
 
+impl crate::input::Choice for Category {
+    const CASES: &'static [(&'static str, Self)] =
+        &[("phishing", Category::Phishing), ("spam", Category::Spam)];
+}
+
 impl Category {
     fn graph(self) -> &'static str {
         match self {
@@ -43,6 +49,17 @@ pub struct Input {
     pub user_id_or_email_address: String,
     pub message_ids: Vec<String>,
     pub category: Option<Category>,
+}
+
+impl Input {
+    /// The input as JSON hosts give it ([`Values`]).
+    pub fn read(values: &Values) -> Result<Input, Error> {
+        Ok(Input {
+            user_id_or_email_address: values.text("user-id-or-email-address")?,
+            message_ids: values.list("message-ids")?,
+            category: values.optional_choice("category")?,
+        })
+    }
 }
 
 struct Plan {

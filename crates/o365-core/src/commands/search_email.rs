@@ -7,6 +7,7 @@ use super::fetch::{self, FetchPlan};
 use crate::env::Env;
 use crate::error::Error;
 use crate::graph::Graph;
+use crate::input::Values;
 use crate::mail::folders::FolderRef;
 use crate::mail::listing::Order;
 use crate::mailbox::Mailbox;
@@ -22,6 +23,19 @@ pub struct Input {
     pub filter: Option<String>,
     pub search_condition: Option<String>,
     pub number_of_results: Option<u32>,
+}
+
+impl Input {
+    /// The input as JSON hosts give it ([`Values`]).
+    pub fn read(values: &Values) -> Result<Input, Error> {
+        Ok(Input {
+            email_address: values.optional_text("email-address")?,
+            mail_folder: values.optional_text("mail-folder")?,
+            filter: values.optional_text("filter")?,
+            search_condition: values.optional_text("search-condition")?,
+            number_of_results: values.optional_u32("number-of-results")?,
+        })
+    }
 }
 
 fn parse(conn: &Connection, input: &Input) -> Result<FetchPlan, Error> {

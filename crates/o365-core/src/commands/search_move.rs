@@ -15,6 +15,7 @@ use crate::env::Env;
 use crate::error::Error;
 use crate::graph::Graph;
 use crate::http::{self, segment};
+use crate::input::Values;
 use crate::mail::folders::FolderRef;
 use crate::mailbox::Mailbox;
 use crate::model::{CommandError, CommandResult, Connection, Status};
@@ -37,6 +38,20 @@ pub struct Input {
     pub destination_mail_folder: String,
     pub move_or_copy: Action,
     pub dry_run: bool,
+}
+
+impl Input {
+    /// The input as JSON hosts give it ([`Values`]).
+    pub fn read(values: &Values) -> Result<Input, Error> {
+        Ok(Input {
+            email_address: values.optional_text("email-address")?,
+            email_subject: values.optional_text("email-subject")?,
+            sender_email_address: values.optional_text("sender-email-address")?,
+            destination_mail_folder: values.text("destination-mail-folder")?,
+            move_or_copy: values.choice("move-or-copy")?,
+            dry_run: values.flag("dry-run")?,
+        })
+    }
 }
 
 enum Scope {

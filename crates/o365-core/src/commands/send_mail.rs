@@ -11,6 +11,7 @@ use crate::compose::{self, upload};
 use crate::env::{Env, LogLevel};
 use crate::error::Error;
 use crate::graph::Graph;
+use crate::input::Values;
 use crate::mailbox::Mailbox;
 use crate::model::{CommandResult, Connection, Environment, Status};
 use crate::retry::Idempotency;
@@ -35,6 +36,17 @@ pub enum ReplyMode {
     RequireApproval,
     RequireAllApproval,
     FirstToApproveReject,
+}
+
+impl crate::input::Choice for ReplyMode {
+    const CASES: &'static [(&'static str, Self)] = &[
+        ("no-reply", ReplyMode::NoReply),
+        ("require-reply", ReplyMode::RequireReply),
+        ("require-all-reply", ReplyMode::RequireAllReply),
+        ("require-approval", ReplyMode::RequireApproval),
+        ("require-all-approval", ReplyMode::RequireAllApproval),
+        ("first-to-approve-reject", ReplyMode::FirstToApproveReject),
+    ];
 }
 
 impl ReplyMode {
@@ -68,6 +80,26 @@ pub struct Input {
     pub reply_due_time: Option<u32>,
     pub send_as: Option<String>,
     pub reply_to: Vec<String>,
+}
+
+impl Input {
+    /// The input as JSON hosts give it ([`Values`]).
+    pub fn read(values: &Values) -> Result<Input, Error> {
+        Ok(Input {
+            mailbox_address: values.optional_text("mailbox-address")?,
+            subject: values.text("subject")?,
+            content: values.optional_text("content")?,
+            to_recipients: values.list("to-recipients")?,
+            cc_recipients: values.list("cc-recipients")?,
+            bcc_recipients: values.list("bcc-recipients")?,
+            file_ids: values.list("file-ids")?,
+            file_source: values.optional_choice("file-source")?,
+            reply_mode: values.optional_choice("reply-mode")?,
+            reply_due_time: values.optional_u32("reply-due-time")?,
+            send_as: values.optional_text("send-as")?,
+            reply_to: values.list("reply-to")?,
+        })
+    }
 }
 
 struct Plan {

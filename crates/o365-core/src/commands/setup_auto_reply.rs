@@ -10,6 +10,7 @@ use crate::env::Env;
 use crate::error::Error;
 use crate::graph::Graph;
 use crate::http::segment;
+use crate::input::Values;
 use crate::model::{CommandResult, Connection, Status};
 use crate::retry::Idempotency;
 use crate::time;
@@ -26,6 +27,14 @@ pub enum AutoReplyStatus {
     AlwaysEnabled,
     Scheduled,
     Disabled,
+}
+
+impl crate::input::Choice for AutoReplyStatus {
+    const CASES: &'static [(&'static str, Self)] = &[
+        ("always-enabled", AutoReplyStatus::AlwaysEnabled),
+        ("scheduled", AutoReplyStatus::Scheduled),
+        ("disabled", AutoReplyStatus::Disabled),
+    ];
 }
 
 impl AutoReplyStatus {
@@ -47,6 +56,20 @@ pub struct Input {
     pub scheduled_end_time: Option<String>,
     pub internal_reply_message: Option<String>,
     pub external_reply_message: Option<String>,
+}
+
+impl Input {
+    /// The input as JSON hosts give it ([`Values`]).
+    pub fn read(values: &Values) -> Result<Input, Error> {
+        Ok(Input {
+            user_ids: values.list("user-ids")?,
+            status: values.optional_choice("status")?,
+            scheduled_start_time: values.optional_text("scheduled-start-time")?,
+            scheduled_end_time: values.optional_text("scheduled-end-time")?,
+            internal_reply_message: values.optional_text("internal-reply-message")?,
+            external_reply_message: values.optional_text("external-reply-message")?,
+        })
+    }
 }
 
 #[derive(Debug)]

@@ -20,6 +20,17 @@ pub enum FileSource {
     ArtifactFile,
 }
 
+impl crate::input::Choice for FileSource {
+    const CASES: &'static [(&'static str, Self)] = &[
+        (
+            "incident-attachment-file",
+            FileSource::IncidentAttachmentFile,
+        ),
+        ("playbook-file", FileSource::PlaybookFile),
+        ("artifact-file", FileSource::ArtifactFile),
+    ];
+}
+
 impl FileSource {
     /// The name passed to the host's file store.
     pub fn name(self) -> &'static str {
