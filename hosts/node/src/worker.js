@@ -23,10 +23,6 @@ const onDenied = (host, reason) => {
 function call(exports) {
   if (inv.command === "describe") return { manifest: exports.describe() };
   const entry = exports.jsonEntry ?? exports["soar:office365/json-entry@0.1.0"];
-  if (!entry && inv.command === "test-connection") {
-    const result = exports.commands.testConnection(typedConnection(inv.connection));
-    return { result: redactor.json(resultDocument(result)) };
-  }
   if (!entry) throw new Error("this component has no json-entry export (build a newer one)");
   const result = entry.invoke(inv.command, JSON.stringify(inv.connection), JSON.stringify(inv.input));
   return { result: redactor.json(resultDocument(result)) };
@@ -45,22 +41,3 @@ try {
   parentPort.postMessage({ type: "trap", message, denied });
 }
 
-// TEMPORARY until json-entry is merged: the typed connection of a field-name connection file.
-function typedConnection(c) {
-  const grant =
-    c["grant-type"] === "client-credentials"
-      ? { tag: "client-credentials", val: { clientId: c["client-id"], clientSecret: c["client-secret"] } }
-      : {
-          tag: "authorization-code",
-          val: {
-            clientId: c["client-id"],
-            clientSecret: c["client-secret"],
-            scope: c.scope,
-            callbackUrl: c["callback-url"],
-            authorizationCode: c["authorization-code"] || undefined,
-            refreshToken: c["refresh-token"] || undefined,
-            account: c.account || undefined,
-          },
-        };
-  return { environment: c.environment, tenantId: c["tenant-id"], grant, apiVersion: c["api-version"] };
-}

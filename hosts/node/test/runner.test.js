@@ -48,6 +48,59 @@ test("a host the operator blocks is refused inside the guest's request", async (
   assert.ok(outcome.logs.some((l) => l.message.includes("blocked by the operator")));
 });
 
+/** A proxy in another process that forwards to graph-sim and counts token requests. */
+async function countingProxy(target) {
+  const child = spawn(process.execPath, [
+    "-e",
+    `const http = require("node:http"); let tokens = 0;
+     http.createServer((q, s) => {
+       if (q.url === "/__count") return s.end(String(tokens));
+       if (q.url.endsWith("/oauth2/v2.0/token")) tokens++;
+       const out = http.request(${JSON.stringify(target)} + q.url, { method: q.method, headers: q.headers },
+         (r) => { s.writeHead(r.statusCode, r.headers); r.pipe(s); });
+       q.pipe(out);
+     }).listen(0, "127.0.0.1", function () { console.log(this.address().port); });`,
+  ]);
+  const port = await new Promise((r) => child.stdout.once("data", (d) => r(String(d).trim())));
+  const url = `http://127.0.0.1:${port}`;
+  return { url, count: async () => Number(await (await fetch(`${url}/__count`)).text()), stop: () => child.kill() };
+}
+
+test("invocations starting together in several workers make one token request", async () => {
+  const proxy = await countingProxy(sim.url);
+  try {
+    const h = host({ routes: routesTo(proxy.url) });
+    await h.describe();
+    const app = sim.demo("demo-app");
+    // Not test-connection: it always asks for a new token, on purpose.
+    const input = { "Email Addresses or User IDs": ["alex.wilber@contoso.example"] };
+    const outcomes = await Promise.all(
+      [1, 2, 3, 4].map(() => h.run("demo-app", app, "list-mail-folders", input)),
+    );
+    for (const o of outcomes) assert.equal(o.result.status, "successful", JSON.stringify(o.result.errors));
+    assert.equal(await proxy.count(), 1, "one refresher, three waiters");
+    await h.run("other-connection-of-the-same-app", app, "list-mail-folders", input);
+    assert.equal(await proxy.count(), 2, "another connection id never shares the token");
+  } finally {
+    proxy.stop();
+  }
+});
+
+test("a rotated refresh token reaches the platform and nowhere else", async () => {
+  const stored = [];
+  const h = host({ onRefreshToken: (id, token) => stored.push([id, token]) });
+  const delegated = sim.demo("demo-delegated");
+  const outcome = await h.run("analyst-1", delegated, "list-mail-folders", {});
+  assert.equal(outcome.result.status, "successful", JSON.stringify(outcome.result.errors));
+  assert.equal(stored.length, 1);
+  const [id, rotated] = stored[0];
+  assert.equal(id, "analyst-1");
+  assert.notEqual(rotated, delegated["refresh-token"]);
+  assert.equal(outcome.rotatedRefreshToken, rotated);
+  const shown = JSON.stringify([outcome.result, outcome.logs]);
+  assert.ok(!shown.includes(rotated) && !shown.includes(delegated["refresh-token"]));
+});
+
 test("an invocation past its time limit is stopped and fails with 504", async () => {
   // A server that accepts and never answers, in another process.
   const silent = spawn(process.execPath, [
