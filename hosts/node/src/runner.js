@@ -1,10 +1,12 @@
-// The Node host: runs each invocation of the component in its own worker thread with a
-// time limit, and keeps what outlives an invocation on the main thread: the token cache
-// (with its leases and rotated refresh tokens), the compiled core modules and the
-// manifest. Each invocation gets its connection's egress policy, its own file-store
-// directory and a redactor holding only its connection's secrets.
+// The Node host: runs each invocation of the component in a worker thread of a pool, one
+// invocation per worker at a time, each in a fresh instance with a time limit (a worker
+// past it is terminated and replaced). The main thread keeps what outlives an invocation:
+// the token cache (with its leases and rotated refresh tokens), the compiled core modules
+// and the manifest. Each invocation gets its connection's egress policy, its own
+// file-store directory and a redactor holding only its connection's secrets.
 
 import { readdirSync, readFileSync } from "node:fs";
+import { availableParallelism } from "node:os";
 import * as path from "node:path";
 import { pathToFileURL } from "node:url";
 import { Worker } from "node:worker_threads";
@@ -23,6 +25,7 @@ const WORKER = new URL("./worker.js", import.meta.url);
  * @property {Record<string, string>} [routes] cloud host -> base URL (simulator, proxy)
  * @property {string[]} [deniedHosts] cloud hosts the operator blocks outright
  * @property {number} [timeoutMs] wall-clock limit of one invocation (default 600 s)
+ * @property {number} [workers] invocations at once (default: the machine's parallelism)
  * @property {string} [responseLinkBase] the page that collects answers to tracked mail
  * @property {number} [fileQuotaBytes] per connection (default 1 GiB)
  * @property {object} [tokenLimits] token-cache.js DEFAULT_TOKEN_LIMITS
@@ -35,12 +38,24 @@ const WORKER = new URL("./worker.js", import.meta.url);
 export class NodeHost {
   #modules;
   #labels = new Map();
-  #nextHolder = 1;
+  #nextId = 1;
+  /** Workers without an invocation, and invocations waiting for a worker. */
+  #idle = [];
+  #waiting = [];
+  #workers = 0;
+  /** Invocation id -> its state on the main thread (see #start). */
+  #running = new Map();
 
   /** @param {HostOptions} options */
   constructor(options) {
     const given = Object.fromEntries(Object.entries(options).filter(([, v]) => v !== undefined));
-    this.options = { timeoutMs: 600_000, routes: {}, deniedHosts: [], ...given };
+    this.options = {
+      timeoutMs: 600_000,
+      workers: availableParallelism(),
+      routes: {},
+      deniedHosts: [],
+      ...given,
+    };
     this.tokens = new TokenCache(options.tokenLimits, (id, token) =>
       this.options.onRefreshToken?.(id, token),
     );
@@ -94,45 +109,122 @@ export class NodeHost {
     };
   }
 
-  /** One worker, one invocation; resolves with its answer, a trap or a timeout. */
-  #invoke({ connectionId, connection, command, input = {} }) {
-    const o = this.options;
-    const view = hostView(connection);
-    const holder = this.#nextHolder++;
-    const namespace = namespaceOf(connectionId);
+  /** Stops every worker (idle ones do not keep the process alive; this ends them now). */
+  async close() {
+    const idle = this.#idle.splice(0);
+    this.#workers -= idle.length;
+    await Promise.all(idle.map((w) => w.worker.terminate()));
+  }
+
+  /** One invocation on a worker of the pool; resolves with its answer, a trap or a timeout. */
+  async #invoke({ connectionId, connection, command, input = {} }) {
+    const slot = await this.#acquire();
+    return this.#start(slot, { connectionId, connection, command, input });
+  }
+
+  /** An idle worker, a new one below the pool's size, or the next one freed. */
+  async #acquire() {
+    const idle = this.#idle.pop();
+    if (idle) return idle;
+    if (this.#workers < this.options.workers) {
+      this.#workers += 1;
+      try {
+        return await this.#spawn();
+      } catch (e) {
+        this.#workers -= 1;
+        throw e;
+      }
+    }
+    return new Promise((resolve) => this.#waiting.push(resolve));
+  }
+
+  /** Gives a worker to the next waiting invocation, or keeps it idle. */
+  #release(slot) {
+    const next = this.#waiting.shift();
+    if (next) return next(slot);
+    slot.worker.unref();
+    this.#idle.push(slot);
+  }
+
+  /** A worker that died or was stopped: its place goes to a new one if someone waits. */
+  #retire(slot) {
+    slot.retired = true;
+    slot.worker.terminate();
+    this.#workers -= 1;
+    const next = this.#waiting.shift();
+    if (next) this.#acquire().then(next);
+  }
+
+  #spawn() {
     const buffer = rpcBuffer();
-    const logs = [];
-    let rotatedRefreshToken = null;
     const worker = new Worker(WORKER, {
       workerData: {
-        bindings: pathToFileURL(path.join(o.bindings, "office365.js")).href,
+        bindings: pathToFileURL(path.join(this.options.bindings, "office365.js")).href,
         modules: this.#modules,
         rpcBuffer: buffer,
-        connectionId,
-        connection,
-        command,
-        input,
-        secrets: view?.secrets ?? [],
-        policy: policyFor(view, o.routes, o.deniedHosts),
-        fileRoot: o.fileRoot,
-        fileQuotaBytes: o.fileQuotaBytes ?? 1024 ** 3,
-        responseLinkBase: o.responseLinkBase ?? null,
-        logLimits: o.logLimits ?? {},
       },
       // The guest gets no environment of the platform's, even through the shim.
       env: {},
-      stdout: false,
-      stderr: false,
     });
+    const slot = { worker, buffer, current: null, retired: false };
+    worker.on("message", (m) => this.#onMessage(slot, m));
+    worker.on("error", (e) => this.#onGone(slot, `the worker failed: ${e?.message ?? e}`));
+    worker.on("exit", (code) => this.#onGone(slot, `the worker exited (code ${code})`));
+    return new Promise((resolve, reject) => {
+      slot.ready = resolve.bind(null, slot);
+      slot.failed = reject;
+    });
+  }
+
+  #onMessage(slot, m) {
+    if (m.type === "ready") return slot.ready();
+    const id = m.type === "rpc" ? m.args?.id : m.id;
+    const run = this.#running.get(id);
+    if (!run) {
+      // A call of an invocation already ended (timed out): the worker is being stopped.
+      if (m.type === "rpc") answerRpc(slot.buffer, () => null, m.op, m.args);
+      return;
+    }
+    if (m.type === "rpc") {
+      answerRpc(slot.buffer, run.rpc, m.op, m.args);
+    } else if (m.type === "log") {
+      run.logs.push({ level: m.level, message: m.message });
+      this.options.onLog?.(m.level, m.message);
+    } else {
+      run.finish(m);
+    }
+  }
+
+  #onGone(slot, message) {
+    if (slot.retired) return;
+    if (slot.current === null) {
+      // Died while idle or starting: forget it.
+      slot.failed?.(new Error(message));
+      const i = this.#idle.indexOf(slot);
+      if (i >= 0) this.#idle.splice(i, 1);
+      this.#workers -= 1;
+      slot.retired = true;
+      return;
+    }
+    this.#running.get(slot.current)?.finish({ type: "trap", message });
+  }
+
+  /** Runs one invocation on `slot`; the promise settles once, whatever ends it. */
+  #start(slot, { connectionId, connection, command, input }) {
+    const o = this.options;
+    const view = hostView(connection);
+    const id = this.#nextId++;
+    const namespace = namespaceOf(connectionId);
     const tokens = this.tokens;
-    const rpc = (op, args) => {
+    const run = { logs: [], rotatedRefreshToken: null };
+    run.rpc = (op, args) => {
       switch (op) {
         case "token-get":
-          return tokens.get(namespace, args.key, holder);
+          return tokens.get(namespace, args.key, id);
         case "token-put":
           return (
             tokens.refusal(namespace, args.key, args.token.accessToken) ??
-            void tokens.put(namespace, args.key, holder, args.token)
+            void tokens.put(namespace, args.key, id, args.token)
           );
         case "token-remove":
           return tokens.remove(namespace, args.key, args.only);
@@ -141,7 +233,7 @@ export class NodeHost {
         case "refresh-put": {
           const why = tokens.refusal(namespace, args.key, args.refreshToken);
           if (why) return why;
-          rotatedRefreshToken = args.refreshToken;
+          run.rotatedRefreshToken = args.refreshToken;
           return void tokens.putRefreshToken(namespace, args.key, args.refreshToken, connectionId);
         }
         default:
@@ -149,27 +241,36 @@ export class NodeHost {
       }
     };
     return new Promise((resolve) => {
-      let settled = false;
-      const finish = (answer) => {
-        if (settled) return;
-        settled = true;
+      const timer = setTimeout(() => run.finish({ type: "timeout" }), o.timeoutMs);
+      run.finish = (answer) => {
+        if (!this.#running.delete(id)) return;
         clearTimeout(timer);
-        tokens.releaseAll(holder);
-        worker.terminate();
-        resolve({ ...answer, logs, rotatedRefreshToken });
+        slot.current = null;
+        tokens.releaseAll(id);
+        // A worker that ran out of time, trapped or died is not trusted with another run.
+        if (answer.type === "done") this.#release(slot);
+        else this.#retire(slot);
+        resolve({ ...answer, logs: run.logs, rotatedRefreshToken: run.rotatedRefreshToken });
       };
-      const timer = setTimeout(() => finish({ type: "timeout" }), o.timeoutMs);
-      worker.on("message", (m) => {
-        if (m.type === "rpc") answerRpc(buffer, rpc, m.op, m.args);
-        else if (m.type === "log") {
-          logs.push({ level: m.level, message: m.message });
-          o.onLog?.(m.level, m.message);
-        } else finish(m);
+      this.#running.set(id, run);
+      slot.current = id;
+      slot.worker.ref();
+      slot.worker.postMessage({
+        type: "invoke",
+        id,
+        inv: {
+          connectionId,
+          connection,
+          command,
+          input,
+          secrets: view?.secrets ?? [],
+          policy: policyFor(view, o.routes, o.deniedHosts),
+          fileRoot: o.fileRoot,
+          fileQuotaBytes: o.fileQuotaBytes ?? 1024 ** 3,
+          responseLinkBase: o.responseLinkBase ?? null,
+          logLimits: o.logLimits ?? {},
+        },
       });
-      worker.on("error", (e) => finish({ type: "trap", message: String(e?.message ?? e) }));
-      worker.on("exit", (code) =>
-        finish({ type: "trap", message: `the worker exited (code ${code}) without a result` }),
-      );
     });
   }
 }

@@ -37,6 +37,17 @@ test("test-connection runs in a worker against graph-sim, without a secret in it
   assert.ok(!everything.includes(app["client-secret"]), "the client secret never comes back");
 });
 
+test("with one worker, invocations wait their turn and all finish", async () => {
+  const h = host({ workers: 1 });
+  const app = sim.demo("demo-app");
+  const outcomes = await Promise.all([1, 2, 3].map(() => h.run("demo-app", app, "test-connection")));
+  assert.deepEqual(
+    outcomes.map((o) => o.result.status),
+    ["successful", "successful", "successful"],
+  );
+  await h.close();
+});
+
 test("a host the operator blocks is refused inside the guest's request", async () => {
   const outcome = await host({ deniedHosts: ["graph.microsoft.com"] }).run(
     "demo-app",
@@ -117,6 +128,8 @@ test("an invocation past its time limit is stopped and fails with 504", async ()
     assert.match(outcome.result.errors[0].message, /did not finish within 1.5 s/);
     assert.equal(outcome.result.errors[0]["failure-indicator"], "Test Connection failed.");
     assert.ok(outcome.elapsedMs < 5000, `stopped after ${outcome.elapsedMs} ms`);
+    // The stopped worker is replaced: the pool still answers.
+    assert.equal((await h.describe()).name, "Office 365");
   } finally {
     silent.kill();
   }
