@@ -5,11 +5,10 @@
 
 use std::future::Future;
 use std::pin::Pin;
+use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::task::{Context, Poll};
 use std::time::Duration;
-
-use crate::lanes::LaneSeat;
 
 /// This thread's CPU time in nanoseconds.
 pub fn thread_cpu_ns() -> u64 {
@@ -69,50 +68,37 @@ impl CpuMeter {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct CpuBudgetExceeded;
 
-/// `future`, charged to `meter` and stopped once the budget is spent. While it waits,
-/// it holds no heavy lane (`lanes.rs`).
-pub struct Metered<'m, F> {
+/// `future`, charged to `meter` and stopped once the budget is spent.
+pub struct Metered<F> {
     future: Pin<Box<F>>,
-    meter: &'m CpuMeter,
-    seat: Option<&'m LaneSeat>,
+    meter: Arc<CpuMeter>,
 }
 
-impl<'m, F: Future> Metered<'m, F> {
-    pub fn new(future: F, meter: &'m CpuMeter) -> Self {
+impl<F: Future> Metered<F> {
+    pub fn new(future: F, meter: Arc<CpuMeter>) -> Self {
         Metered {
             future: Box::pin(future),
             meter,
-            seat: None,
         }
-    }
-
-    /// Gives the invocation's heavy lane back whenever the future waits.
-    pub fn with_seat(mut self, seat: &'m LaneSeat) -> Self {
-        self.seat = Some(seat);
-        self
     }
 }
 
-impl<F: Future> Future for Metered<'_, F> {
+impl<F: Future> Future for Metered<F> {
     type Output = Result<F::Output, CpuBudgetExceeded>;
 
     fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
-        let meter = self.meter;
+        let this = &mut *self;
+        let meter = &this.meter;
         let started = thread_cpu_ns().max(1);
         meter.poll_started_ns.store(started, Ordering::Relaxed);
-        let polled = self.future.as_mut().poll(cx);
+        let polled = this.future.as_mut().poll(cx);
         let spent = thread_cpu_ns().saturating_sub(started);
         meter.poll_started_ns.store(0, Ordering::Relaxed);
         meter.used_ns.fetch_add(spent, Ordering::Relaxed);
         match polled {
             Poll::Ready(out) => Poll::Ready(Ok(out)),
             Poll::Pending if meter.exceeded() => Poll::Ready(Err(CpuBudgetExceeded)),
-            Poll::Pending => {
-                if let Some(seat) = self.seat {
-                    seat.release();
-                }
-                Poll::Pending
-            }
+            Poll::Pending => Poll::Pending,
         }
     }
 }
@@ -128,26 +114,26 @@ mod tests {
 
     #[tokio::test]
     async fn cpu_in_polls_is_charged_and_stops_the_future() {
-        let meter = CpuMeter::new(Duration::from_millis(20));
+        let meter = Arc::new(CpuMeter::new(Duration::from_millis(20)));
         let busy = async {
             loop {
                 spin(5_000_000);
                 tokio::task::yield_now().await;
             }
         };
-        let out = Metered::new(busy, &meter).await;
+        let out = Metered::new(busy, meter.clone()).await;
         assert_eq!(out, Err(CpuBudgetExceeded));
         assert!(meter.used() >= Duration::from_millis(20));
     }
 
     #[tokio::test]
     async fn waiting_is_not_charged() {
-        let meter = CpuMeter::new(Duration::from_millis(50));
+        let meter = Arc::new(CpuMeter::new(Duration::from_millis(50)));
         let idle = async {
             tokio::time::sleep(Duration::from_millis(100)).await;
             7
         };
-        assert_eq!(Metered::new(idle, &meter).await, Ok(7));
+        assert_eq!(Metered::new(idle, meter.clone()).await, Ok(7));
         assert!(meter.used() < Duration::from_millis(50));
     }
 }

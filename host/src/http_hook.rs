@@ -5,6 +5,7 @@
 //! HTTP log with a redacted prefix of each body.
 
 use std::pin::Pin;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
 use std::task::{Context, Poll};
 use std::time::Instant;
@@ -50,6 +51,9 @@ pub struct Outbound {
     pub denied: Arc<Mutex<Vec<String>>>,
     /// Permits for requests in flight; a response holds its permit until its body ends.
     pub in_flight: Arc<Semaphore>,
+    /// Set when a request is refused or a body passes its limit: the invocation ran into
+    /// a host bound (its connection then starts on the batch executor for a while).
+    pub bounds_hit: Arc<AtomicBool>,
 }
 
 impl Outbound {
@@ -66,11 +70,13 @@ impl Outbound {
             redactor,
             denied: Arc::default(),
             in_flight: Arc::new(Semaphore::new(limits.requests_in_flight)),
+            bounds_hit: Arc::default(),
         }
     }
 
     /// Logs a request the host would not send, and answers the guest with a refusal.
     fn refuse(&self, parts: &http::request::Parts, reason: String) -> SendFuture {
+        self.bounds_hit.store(true, Ordering::Relaxed);
         record_refusal(
             &self.denied,
             self.log.as_deref(),
@@ -186,7 +192,7 @@ struct Metered {
     limit: u64,
     too_large: fn(Option<u64>) -> HttpError,
     /// Set when the limit was hit, for the sender to report the right error.
-    exceeded: Arc<std::sync::atomic::AtomicBool>,
+    exceeded: Arc<AtomicBool>,
     /// Written when the body ends, fails or is dropped (responses only).
     log: Option<PendingLog>,
     /// The in-flight permit, released with the body.
@@ -212,8 +218,7 @@ impl Body for Metered {
                         capture.total
                     };
                     if total > this.limit {
-                        this.exceeded
-                            .store(true, std::sync::atomic::Ordering::Relaxed);
+                        this.exceeded.store(true, Ordering::Relaxed);
                         this.finish(Some(format!(
                             "body over the host's limit of {} bytes",
                             this.limit
@@ -347,18 +352,23 @@ impl WasiHttpHooks for Outbound {
         let host = parts.uri.host().unwrap_or("").to_string();
         let keep = LOG_CAPTURE + redactor.longest_secret();
         let denied = self.denied.clone();
+        let bounds_hit = self.bounds_hit.clone();
         Box::new(async move {
             let started = Instant::now();
             let request_capture: SharedCapture = Arc::new(Mutex::new(Capture::new(keep)));
-            let request_exceeded = Arc::new(std::sync::atomic::AtomicBool::new(false));
+            let request_exceeded = Arc::new(AtomicBool::new(false));
             let body = if route.kind == HostKind::Upload {
                 // Read whole (bounded) and searched before any byte is sent.
                 let cap = limits.request_body_bytes.min(UPLOAD_BODY_MAX);
                 let bytes = match Limited::new(body, cap as usize).collect().await {
                     Ok(b) => b.to_bytes(),
-                    Err(_) => return Err(HttpError::HttpRequestBodySize(Some(cap))),
+                    Err(_) => {
+                        bounds_hit.store(true, Ordering::Relaxed);
+                        return Err(HttpError::HttpRequestBodySize(Some(cap)));
+                    }
                 };
                 if redactor.has_secret(&bytes) {
+                    bounds_hit.store(true, Ordering::Relaxed);
                     record_refusal(
                         &denied,
                         log.as_deref(),
@@ -410,7 +420,8 @@ impl WasiHttpHooks for Outbound {
                 match wasmtime_wasi_http::default_send_request(request, options).await {
                     Ok(ok) => ok,
                     Err(e) => {
-                        let e = if request_exceeded.load(std::sync::atomic::Ordering::Relaxed) {
+                        let e = if request_exceeded.load(Ordering::Relaxed) {
+                            bounds_hit.store(true, Ordering::Relaxed);
                             HttpError::HttpRequestBodySize(Some(limits.request_body_bytes))
                         } else {
                             e
@@ -427,6 +438,7 @@ impl WasiHttpHooks for Outbound {
             let response_body = response_body.boxed_unsync();
             let limit = limits.response_body_bytes;
             if content_length(&response_parts.headers).is_some_and(|n| n > limit) {
+                bounds_hit.store(true, Ordering::Relaxed);
                 if let Some(p) = pending(status, response_headers) {
                     p.write(
                         &Capture::default(),
@@ -446,6 +458,7 @@ impl WasiHttpHooks for Outbound {
                 let bytes = match Limited::new(response_body, cap as usize).collect().await {
                     Ok(b) => b.to_bytes(),
                     Err(e) => {
+                        bounds_hit.store(true, Ordering::Relaxed);
                         if let Some(p) = pending(status, response_headers) {
                             p.write(&Capture::default(), Some(format!("token response: {e}")));
                         }
@@ -470,7 +483,7 @@ impl WasiHttpHooks for Outbound {
                     capture: Arc::new(Mutex::new(Capture::new(keep))),
                     limit,
                     too_large: HttpError::HttpResponseBodySize,
-                    exceeded: Arc::default(),
+                    exceeded: bounds_hit,
                     log: pending(status, response_headers),
                     _permit: Some(permit),
                 }

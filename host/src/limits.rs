@@ -37,10 +37,10 @@ pub struct Limits {
     /// longest token kept; a put past either is dropped.
     pub token_cache_entries: usize,
     pub token_bytes: usize,
-    /// CPU time after which an invocation runs in the host's heavy lanes
-    /// (`RuntimeConfig::heavy_lanes`), so that short commands keep the rest of the machine.
-    /// Off by default (`Duration::MAX`): with 50 ms the one measurement so far showed a
-    /// neighbour starved rather than helped (docs/benchmarks.md), not yet understood.
+    /// CPU time after which an invocation moves to the host's batch executor, whose
+    /// threads run at the lowest OS priority (`tiers.rs`), so that other tenants' short
+    /// commands keep their latency. `Duration::MAX` keeps every invocation on the
+    /// caller's executor.
     pub light_cpu_time: Duration,
 }
 
@@ -62,7 +62,7 @@ impl Default for Limits {
             host_resources: 512,
             token_cache_entries: 32,
             token_bytes: 64 * 1024,
-            light_cpu_time: Duration::MAX,
+            light_cpu_time: Duration::from_millis(10),
         }
     }
 }

@@ -5,13 +5,12 @@
 use std::collections::HashMap;
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, PoisonError};
+use std::sync::{Arc, Mutex, PoisonError};
 use std::time::{Duration, Instant};
 
 use anyhow::{Context, anyhow};
 use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
-use tokio::sync::Semaphore;
 use wasmtime::component::{HasSelf, InstancePre, Linker, ResourceTable, Val};
 use wasmtime::{Engine, Store, UpdateDeadline};
 use wasmtime_wasi::WasiCtx;
@@ -25,11 +24,11 @@ use crate::engine::{self, EngineOptions, Loaded};
 use crate::file_store::FileStore;
 use crate::http_hook::Outbound;
 use crate::http_log::HttpLog;
-use crate::lanes::{self, LaneSeat};
 use crate::limits::Limits;
 use crate::redact::Redactor;
 use crate::result_text;
 use crate::state::{LogLine, LogSink, StoreState, next_holder_id};
+use crate::tiers::Tiers;
 use crate::token_store::{StoreError, TokenStore};
 use crate::values;
 
@@ -38,7 +37,7 @@ pub const ACTIONS_INTERFACE: &str = "soar:office365/connection-actions@0.1.0";
 /// The component's own input handling: commands are called through it with JSON.
 pub const JSON_ENTRY_INTERFACE: &str = "soar:office365/json-entry@0.1.0";
 
-/// A result document larger than this is written in a heavy lane.
+/// A result document larger than this is written on the batch executor (`tiers.rs`).
 const LARGE_RESULT_BYTES: usize = 1024 * 1024;
 
 /// Epochs tick this often: how often guest code checks its CPU budget.
@@ -61,9 +60,9 @@ pub struct RuntimeConfig {
     pub echo_log: bool,
     /// Hosts no connection may reach, even its own cloud's (an operator blocking a cloud).
     pub deny_hosts: Vec<String>,
-    /// Lanes for invocations past `Limits::light_cpu_time` (`lanes.rs`); None: one less
-    /// than the machine's cores, at least one.
-    pub heavy_lanes: Option<usize>,
+    /// Threads of the batch executor that runs invocations past `Limits::light_cpu_time`
+    /// at low OS priority (`tiers.rs`); None: one per core.
+    pub batch_threads: Option<usize>,
     /// The platform's page that collects answers to tracked mail: Send Mail's
     /// `<<EmailResponseLink>>` becomes this URL followed by the mail's tracking id.
     /// None: the platform has no such page, and the placeholder is refused.
@@ -82,7 +81,7 @@ impl RuntimeConfig {
             files_root,
             echo_log: false,
             deny_hosts: Vec::new(),
-            heavy_lanes: None,
+            batch_threads: None,
             response_link_base: None,
         }
     }
@@ -154,7 +153,7 @@ pub struct Runtime {
     /// The manifest, read once and shared: invocations look their command up in it
     /// without copying it.
     manifest: tokio::sync::OnceCell<Arc<Value>>,
-    heavy_lanes: Arc<Semaphore>,
+    tiers: Tiers,
 }
 
 impl Drop for Runtime {
@@ -169,6 +168,66 @@ struct Guarded {
     outcome: Outcome,
     redactor: Redactor,
     written_token_keys: Vec<String>,
+}
+
+/// What an invocation leaves when its store ends.
+struct Finished {
+    result: Value,
+    redactor: Redactor,
+    written_token_keys: Arc<Mutex<Vec<String>>>,
+    rotated_refresh_token: Option<String>,
+    peak_memory_bytes: u64,
+    holder: u64,
+    /// It ran into a host bound: a refusal, a body or log limit, CPU, wall clock, a trap.
+    hit_bound: bool,
+}
+
+/// The result of a call, or a failed result saying why it stopped: a trap, the CPU
+/// budget, the wall clock or bad input.
+fn call_result(
+    label: &str,
+    limits: Limits,
+    started: Instant,
+    ended: Result<
+        Result<anyhow::Result<Result<Val, InputError>>, CpuBudgetExceeded>,
+        tokio::time::error::Elapsed,
+    >,
+) -> Value {
+    let failed =
+        |status: u16, message: &str| failed_result(&format!("{label} failed."), status, message);
+    match ended {
+        Ok(Ok(Ok(Ok(val)))) => values::to_json(val),
+        Ok(Ok(Ok(Err(input)))) => failed(400, &format!("{}: {}", input.parameter, input.message)),
+        // The token store failed under the guest: its own message, without the
+        // guest's backtrace (the command did not fail, its host's store did).
+        Ok(Ok(Err(trap))) if trap.downcast_ref::<StoreError>().is_some() => failed(
+            503,
+            &format!(
+                "The command stopped: {}",
+                trap.downcast_ref::<StoreError>()
+                    .map_or("", |e| e.0.as_str())
+            ),
+        ),
+        Ok(Ok(Err(trap))) => failed(
+            500,
+            &format!("The component stopped: {}", root_cause(&trap)),
+        ),
+        Ok(Err(CpuBudgetExceeded)) => failed(
+            500,
+            &format!(
+                "The component stopped: {}",
+                cpu_budget_message(limits.cpu_time)
+            ),
+        ),
+        Err(_) => failed(
+            504,
+            &format!(
+                "The command did not finish within {} s (wall-clock limit); it was stopped after {:.1} s.",
+                limits.wall_time.as_secs(),
+                started.elapsed().as_secs_f64()
+            ),
+        ),
+    }
 }
 
 /// A failed result in the common shape, for problems found by the host itself.
@@ -236,7 +295,8 @@ impl Runtime {
         Ok(Runtime {
             engine,
             pre,
-            heavy_lanes: lanes::heavy_lanes(config.heavy_lanes),
+            tiers: Tiers::new(config.batch_threads, config.limits.light_cpu_time)
+                .context("cannot start the batch executor")?,
             config,
             tokens,
             http_log,
@@ -257,6 +317,13 @@ impl Runtime {
 
     pub fn tokens(&self) -> &Arc<dyn TokenStore> {
         &self.tokens
+    }
+
+    /// Whether `connection_id`'s next invocation starts on the batch executor, because a
+    /// recent one ran into a host bound (`tiers.rs`).
+    pub fn starts_on_batch(&self, connection_id: &str) -> bool {
+        self.tiers
+            .is_penalized(&connection_namespace(connection_id))
     }
 
     /// The file store the guest sees when it runs for `connection_id`, for a platform
@@ -282,7 +349,6 @@ impl Runtime {
             None => EgressPolicy::default(),
         };
         let cpu = Arc::new(CpuMeter::new(limits.cpu_time));
-        let lane = LaneSeat::new(self.heavy_lanes.clone());
         let mut http = WasiHttpCtx::new();
         http.set_field_size_limit(limits.header_set_bytes);
         let mut table = ResourceTable::new();
@@ -294,7 +360,6 @@ impl Runtime {
             outbound: Outbound::new(policy, limits, self.http_log.clone(), redactor.clone()),
             memory: StoreState::memory_limiter(self.config.engine.memory_limit_bytes),
             cpu: cpu.clone(),
-            lane: lane.clone(),
             tokens: self.tokens.clone(),
             holder: next_holder_id(),
             token_entries: limits.token_cache_entries,
@@ -317,18 +382,11 @@ impl Runtime {
         store.limiter(|s| &mut s.memory);
         store.set_epoch_deadline(1);
         // Every tick inside guest code checks the CPU spent so far, host calls included;
-        // yielding keeps the executor fair to other invocations, and past its light CPU
-        // time an invocation queues for a heavy lane at every tick.
+        // yielding keeps the executor fair to other invocations, and is where an invocation
+        // past its light CPU time moves to the batch executor (`tiers.rs`).
         store.epoch_deadline_callback(move |_| {
             if cpu.exceeded() {
                 return Err(wasmtime::Error::msg(cpu_budget_message(cpu.budget())));
-            }
-            lane.release();
-            if cpu.used() > limits.light_cpu_time {
-                return Ok(UpdateDeadline::YieldCustom(
-                    1,
-                    Box::pin(lane.clone().take()),
-                ));
             }
             Ok(UpdateDeadline::Yield(1))
         });
@@ -337,7 +395,7 @@ impl Runtime {
 
     /// Calls an export by interface and name with JSON arguments already converted.
     async fn call(
-        &self,
+        pre: &InstancePre<StoreState>,
         store: &mut Store<StoreState>,
         interface: Option<&str>,
         function: &str,
@@ -345,7 +403,7 @@ impl Runtime {
             &[(String, wasmtime::component::Type)],
         ) -> Result<Vec<Val>, InputError>,
     ) -> anyhow::Result<Result<Val, InputError>> {
-        let instance = self.pre.instantiate_async(&mut *store).await?;
+        let instance = pre.instantiate_async(&mut *store).await?;
         let func = {
             let parent = match interface {
                 Some(name) => Some(
@@ -388,7 +446,9 @@ impl Runtime {
         function: &str,
         build_params: impl FnOnce(
             &[(String, wasmtime::component::Type)],
-        ) -> Result<Vec<Val>, InputError>,
+        ) -> Result<Vec<Val>, InputError>
+        + Send
+        + 'static,
     ) -> Guarded {
         let limits = self.config.limits;
         let mut store = self.new_store(conn);
@@ -411,69 +471,67 @@ impl Runtime {
                 }
             }
         }
+        let namespace = store.data().token_namespace.clone();
         let logs = store.data().log.lines.clone();
         let denied = store.data().outbound.denied.clone();
         let cpu = store.data().cpu.clone();
-        let lane = store.data().lane.clone();
-        let started = Instant::now();
-        let call = Metered::new(
-            self.call(&mut store, interface, function, build_params),
-            &cpu,
-        )
-        .with_seat(&lane);
-        let result = match tokio::time::timeout(limits.wall_time, call).await {
-            Ok(Ok(Ok(Ok(val)))) => values::to_json(val),
-            Ok(Ok(Ok(Err(input)))) => {
-                failed(400, &format!("{}: {}", input.parameter, input.message))
+        // The invocation owns everything it touches, so that past its light CPU time it
+        // can move to the batch executor (`tiers.rs`).
+        let work = {
+            let (pre, cpu, label) = (self.pre.clone(), cpu.clone(), label.to_string());
+            let (interface, function) = (interface.map(str::to_string), function.to_string());
+            async move {
+                let started = Instant::now();
+                let call = Metered::new(
+                    Self::call(
+                        &pre,
+                        &mut store,
+                        interface.as_deref(),
+                        &function,
+                        build_params,
+                    ),
+                    cpu,
+                );
+                let ended = tokio::time::timeout(limits.wall_time, call).await;
+                let returned = matches!(ended, Ok(Ok(Ok(_))));
+                let result = call_result(&label, limits, started, ended);
+                let data = store.data();
+                let hit_bound = !returned
+                    || data.log.dropped() > 0
+                    || data.outbound.bounds_hit.load(Ordering::Relaxed);
+                store.data_mut().log.finish();
+                let data = store.data();
+                // The store (and the guest's memory, back to the pool) ends here, on the
+                // executor the invocation ran on.
+                Finished {
+                    result,
+                    redactor: data.redactor.clone(),
+                    written_token_keys: data.written_token_keys.clone(),
+                    rotated_refresh_token: data.rotated_refresh_token.clone(),
+                    peak_memory_bytes: data.memory.peak_memory_bytes as u64,
+                    holder: data.holder,
+                    hit_bound,
+                }
             }
-            // The token store failed under the guest: its own message, without the
-            // guest's backtrace (the command did not fail, its host's store did).
-            Ok(Ok(Err(trap))) if trap.downcast_ref::<StoreError>().is_some() => failed(
-                503,
-                &format!(
-                    "The command stopped: {}",
-                    trap.downcast_ref::<StoreError>()
-                        .map_or("", |e| e.0.as_str())
-                ),
-            ),
-            Ok(Ok(Err(trap))) => failed(
-                500,
-                &format!("The component stopped: {}", root_cause(&trap)),
-            ),
-            Ok(Err(CpuBudgetExceeded)) => failed(
-                500,
-                &format!(
-                    "The component stopped: {}",
-                    cpu_budget_message(limits.cpu_time)
-                ),
-            ),
-            Err(_) => failed(
-                504,
-                &format!(
-                    "The command did not finish within {} s (wall-clock limit); it was stopped after {:.1} s.",
-                    limits.wall_time.as_secs(),
-                    started.elapsed().as_secs_f64()
-                ),
-            ),
         };
-        store.data_mut().log.finish();
-        let redactor = store.data().redactor.clone();
-        let written_token_keys = store.data().written_token_keys.clone();
-        let rotated_refresh_token = store.data().rotated_refresh_token.clone();
-        let peak_memory_bytes = store.data().memory.peak_memory_bytes as u64;
+        let Finished {
+            result,
+            redactor,
+            written_token_keys,
+            rotated_refresh_token,
+            peak_memory_bytes,
+            holder,
+            hit_bound,
+        } = self.tiers.run(&namespace, &cpu, work).await;
         // A lease still held (the refresh failed, or the call was stopped) passes to the
         // next waiter now rather than when it runs out.
-        let holder = store.data().holder;
         if let Err(e) = self.tokens.release_leases(holder).await {
             eprintln!("o365-host: {e}");
         }
-        // The guest's memory goes back to the pool before the result is worked on; a heavy
-        // invocation's teardown (resetting its memory) and result work run in its lane.
-        if cpu.used() > limits.light_cpu_time {
-            lane.clone().take().await;
-        }
-        drop(store);
         let size = result_text::approximate_size(&result);
+        if hit_bound || size > limits.result_bytes {
+            self.tiers.penalize(&namespace);
+        }
         let result = if size > limits.result_bytes {
             failed(
                 500,
@@ -497,7 +555,6 @@ impl Runtime {
             rotated_refresh_token,
             peak_memory_bytes,
         };
-        lane.release();
         let written_token_keys = written_token_keys
             .lock()
             .unwrap_or_else(PoisonError::into_inner)
@@ -520,8 +577,8 @@ impl Runtime {
                 let mut store = self.new_store(None);
                 let cpu = store.data().cpu.clone();
                 let call = Metered::new(
-                    self.call(&mut store, None, "describe", |_| Ok(Vec::new())),
-                    &cpu,
+                    Self::call(&self.pre, &mut store, None, "describe", |_| Ok(Vec::new())),
+                    cpu.clone(),
                 );
                 let val = tokio::time::timeout(self.config.limits.wall_time, call)
                     .await
@@ -563,23 +620,38 @@ impl Runtime {
             .command(connection_id, connection, command, input)
             .await;
         let depth = self.config.limits.result_json_depth;
-        // Writing a large document is heavy work: it runs in a heavy lane.
-        let _lane = if result_text::approximate_size(&outcome.result) > LARGE_RESULT_BYTES {
-            self.heavy_lanes.clone().acquire_owned().await.ok()
-        } else {
-            None
-        };
-        outcome.map(
-            |result| match result_text::document(result, &redactor, depth) {
-                Ok(text) => text,
-                Err(problem) => failed_result(
-                    &format!("{} failed.", label_of(command)),
-                    500,
-                    &format!("The component's result was refused: {problem}"),
+        let label = label_of(command);
+        let large = result_text::approximate_size(&outcome.result) > LARGE_RESULT_BYTES;
+        let refused = Arc::new(AtomicBool::new(false));
+        let write = {
+            let refused = refused.clone();
+            move || {
+                outcome.map(
+                    |result| match result_text::document(result, &redactor, depth) {
+                        Ok(text) => text,
+                        Err(problem) => {
+                            refused.store(true, Ordering::Relaxed);
+                            failed_result(
+                                &format!("{label} failed."),
+                                500,
+                                &format!("The component's result was refused: {problem}"),
+                            )
+                            .to_string()
+                        }
+                    },
                 )
-                .to_string(),
-            },
-        )
+            }
+        };
+        // Writing a large document is heavy work: the batch executor does it.
+        let written = if large {
+            self.tiers.on_batch(async move { write() }).await
+        } else {
+            write()
+        };
+        if refused.load(Ordering::Relaxed) {
+            self.tiers.penalize(&connection_namespace(connection_id));
+        }
+        written
     }
 
     /// The command's result record as lifted, its JSON parts still text and not yet
@@ -625,7 +697,7 @@ impl Runtime {
                 Some(&conn),
                 Some(JSON_ENTRY_INTERFACE),
                 "invoke",
-                |_| Ok(arguments),
+                move |_| Ok(arguments),
             )
             .await;
         (outcome, Some(redactor))
@@ -697,6 +769,10 @@ impl Runtime {
             Err(e) => return input_failure(label, &e),
         };
         let conn_val = conn.to_val();
+        let arguments: Vec<(String, Option<String>)> = arguments
+            .iter()
+            .map(|(name, v)| (name.to_string(), v.map(str::to_string)))
+            .collect();
         let Guarded {
             mut outcome,
             redactor,
@@ -707,7 +783,7 @@ impl Runtime {
                 Some(&conn),
                 Some(ACTIONS_INTERFACE),
                 function,
-                |params| {
+                move |params| {
                     Ok(params
                         .iter()
                         .map(|(name, _)| {
@@ -717,7 +793,7 @@ impl Runtime {
                                 let given = arguments
                                     .iter()
                                     .find(|(n, _)| n == name)
-                                    .and_then(|(_, v)| *v);
+                                    .and_then(|(_, v)| v.as_deref());
                                 Val::Option(given.map(|v| Box::new(Val::String(v.to_string()))))
                             }
                         })

@@ -15,7 +15,6 @@ use crate::bindings::{file_store, log, reply_tracking, token_cache};
 use crate::cpu::CpuMeter;
 use crate::file_store::FileStore;
 use crate::http_hook::Outbound;
-use crate::lanes::LaneSeat;
 use crate::redact::Redactor;
 use crate::token_cache::CachedToken;
 use crate::token_store::{StoreError, TokenStore};
@@ -78,6 +77,11 @@ impl LogSink {
             });
     }
 
+    /// Lines the log limit has dropped so far.
+    pub fn dropped(&self) -> u64 {
+        self.dropped
+    }
+
     /// Says how many lines the limit dropped, once, at the end of the invocation.
     pub fn finish(&mut self) {
         if self.dropped > 0 {
@@ -129,8 +133,6 @@ pub struct StoreState {
     pub memory: MemoryLimiter,
     /// CPU time of the invocation, host calls included.
     pub cpu: Arc<CpuMeter>,
-    /// Its seat in the heavy lanes, once it has used its light CPU time.
-    pub lane: Arc<LaneSeat>,
     pub tokens: Arc<dyn TokenStore>,
     /// This Store's id as a token-cache lease holder.
     pub holder: u64,

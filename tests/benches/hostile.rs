@@ -13,7 +13,8 @@
 //! `HOSTILE_SPINNERS=busy-loop,logs` runs part 1 with those attackers only (to find which
 //! one slows the neighbour); `HOSTILE_PART=latency` or `=memory` runs one part;
 //! `HOSTILE_EVENT_INTERVAL=2` sets the host runtime's tokio event and global-queue
-//! intervals (default 61 polls).
+//! intervals (default 61 polls); `HOSTILE_NEIGHBOUR_RUNTIME=own` runs the neighbour on a
+//! tokio runtime of its own.
 //!
 //! A watchdog thread samples the resident set every 10 ms and stops the process when it
 //! passes the second target by a quarter, so a host without bounds cannot take the
@@ -129,10 +130,28 @@ fn show(name: &str, sorted: &[Duration]) {
     );
 }
 
-async fn latency_beside_hostile_guests(arena: Arc<Arena>) {
+/// The neighbour's latencies, measured on `own` (a runtime of its own) when given.
+async fn neighbour_on(
+    own: &Option<tokio::runtime::Handle>,
+    arena: &Arc<Arena>,
+    expected: &[String],
+) -> Vec<Duration> {
+    match own {
+        None => neighbour_latencies(arena, expected).await,
+        Some(handle) => {
+            let (arena, expected) = (arena.clone(), expected.to_vec());
+            handle
+                .spawn(async move { neighbour_latencies(&arena, &expected).await })
+                .await
+                .expect("the neighbour's task")
+        }
+    }
+}
+
+async fn latency_beside_hostile_guests(arena: Arc<Arena>, own: Option<tokio::runtime::Handle>) {
     let expected = arena.expected_folders();
-    neighbour_latencies(&arena, &expected).await; // warm-up
-    let alone = neighbour_latencies(&arena, &expected).await;
+    neighbour_on(&own, &arena, &expected).await; // warm-up
+    let alone = neighbour_on(&own, &arena, &expected).await;
     let stop = Arc::new(AtomicBool::new(false));
     let chosen = std::env::var("HOSTILE_SPINNERS").unwrap_or_default();
     let spinners: Vec<_> = SPINNERS
@@ -157,7 +176,7 @@ async fn latency_beside_hostile_guests(arena: Arc<Arena>) {
     }
     // Let every attack get going before measuring.
     tokio::time::sleep(Duration::from_secs(2)).await;
-    let beside = neighbour_latencies(&arena, &expected).await;
+    let beside = neighbour_on(&own, &arena, &expected).await;
     stop.store(true, Ordering::Relaxed);
     let mut rounds = 0;
     for g in guests {
@@ -249,11 +268,16 @@ fn main() {
         builder.event_interval(n).global_queue_interval(n);
     }
     let runtime = builder.build().expect("tokio");
+    // HOSTILE_NEIGHBOUR_RUNTIME=own: the neighbour runs on a tokio runtime of its own (to
+    // tell the executor's share from what the process shares: locks, memory, the engine).
+    let own_runtime = (std::env::var("HOSTILE_NEIGHBOUR_RUNTIME").as_deref() == Ok("own"))
+        .then(|| tokio::runtime::Runtime::new().expect("tokio"));
+    let own = own_runtime.as_ref().map(|r| r.handle().clone());
     runtime.block_on(async {
         let arena = Arc::new(Arena::with_sim(sim, limits(), GUEST_MEMORY as usize));
         let part = std::env::var("HOSTILE_PART").unwrap_or_default();
         if part != "memory" {
-            latency_beside_hostile_guests(arena.clone()).await;
+            latency_beside_hostile_guests(arena.clone(), own).await;
         }
         if part != "latency" {
             peak_rss_of_64_hostile_invocations(arena.clone(), sampled_peak.clone(), &HOARDERS)

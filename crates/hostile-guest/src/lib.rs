@@ -158,7 +158,7 @@ impl exports::soar::office365::json_entry::Guest for Component {
             return report::idle();
         }
         let read = o365_core::connection_json::from_text(&connection).and_then(|c| {
-            let values = o365_core::input::Values::from_text(&input, &info.parameters)?;
+            let values = o365_core::input::Values::from_text(&input, info.parameters)?;
             Ok((
                 c,
                 values.optional_text("parent-folder-id")?,

@@ -5,6 +5,9 @@
 //!
 //! Absent values read as the WIT record's zero: "" for text, false, an empty list, none.
 
+use std::cell::RefCell;
+use std::collections::BTreeSet;
+
 use serde_json::{Map, Value};
 
 use crate::error::Error;
@@ -15,6 +18,8 @@ use crate::manifest::{ParamType, Parameter};
 pub struct Values<'a> {
     fields: Map<String, Value>,
     params: &'a [Parameter],
+    /// The names a command's reader asked for, so a test can hold them to the spec.
+    asked: RefCell<BTreeSet<String>>,
 }
 
 /// A WIT enum the input names by case (`first-to-approve-reject`) or by the vendor
@@ -54,7 +59,11 @@ impl<'a> Values<'a> {
             };
             fields.insert(param.name.to_string(), value);
         }
-        Ok(Values { fields, params })
+        Ok(Values {
+            fields,
+            params,
+            asked: RefCell::default(),
+        })
     }
 
     /// No input at all: every parameter absent.
@@ -62,6 +71,7 @@ impl<'a> Values<'a> {
         Values {
             fields: Map::new(),
             params,
+            asked: RefCell::default(),
         }
     }
 
@@ -84,7 +94,13 @@ impl<'a> Values<'a> {
             .to_string()
     }
 
+    /// The field names read so far.
+    pub fn asked(&self) -> BTreeSet<String> {
+        self.asked.borrow().clone()
+    }
+
     fn get(&self, name: &str) -> Option<&Value> {
+        self.asked.borrow_mut().insert(name.to_string());
         self.fields.get(name).filter(|v| !v.is_null())
     }
 
@@ -260,7 +276,7 @@ mod tests {
         ];
     }
 
-    fn params() -> Vec<Parameter> {
+    fn params() -> &'static [Parameter] {
         manifest::command("send-mail").unwrap().parameters
     }
 
@@ -273,7 +289,7 @@ mod tests {
         let p = params();
         let v = Values::new(
             &json!({"SUBJECT": "hi", "To Recipients": "a@x.example; b@x.example", "reply-due-time": "15"}),
-            &p,
+            p,
         )
         .unwrap();
         assert_eq!(v.text("subject").unwrap(), "hi");
@@ -295,10 +311,10 @@ mod tests {
             (json!("a, b,,c"), vec!["a", "b", "c"]),
             (json!(7), vec!["7"]),
         ] {
-            let v = Values::new(&json!({ "file-ids": given }), &p).unwrap();
+            let v = Values::new(&json!({ "file-ids": given }), p).unwrap();
             assert_eq!(v.list("file-ids").unwrap(), want);
         }
-        let v = Values::new(&json!({"file-ids": "[oops"}), &p).unwrap();
+        let v = Values::new(&json!({"file-ids": "[oops"}), p).unwrap();
         assert_eq!(
             message(v.list("file-ids").unwrap_err()),
             "File IDs: expected a list, got \"[oops\"."
@@ -308,17 +324,17 @@ mod tests {
     #[test]
     fn choices_take_vendor_wording_and_name_the_cases() {
         let p = params();
-        let v = Values::new(&json!({"Reply Mode": "First to Approve / Reject"}), &p).unwrap();
+        let v = Values::new(&json!({"Reply Mode": "First to Approve / Reject"}), p).unwrap();
         assert_eq!(
             v.optional_choice::<Mode>("reply-mode").unwrap(),
             Some(Mode::FirstToApproveReject)
         );
-        let v = Values::new(&json!({"reply-mode": "Sometimes"}), &p).unwrap();
+        let v = Values::new(&json!({"reply-mode": "Sometimes"}), p).unwrap();
         assert_eq!(
             message(v.optional_choice::<Mode>("reply-mode").unwrap_err()),
             "Reply Mode: 'Sometimes' is not one of: no-reply, first-to-approve-reject."
         );
-        let v = Values::new(&json!({}), &p).unwrap();
+        let v = Values::new(&json!({}), p).unwrap();
         assert_eq!(
             message(v.choice::<Mode>("reply-mode").unwrap_err()),
             "Reply Mode: is required."
@@ -330,7 +346,7 @@ mod tests {
         let p = params();
         let v = Values::new(
             &json!({"subject": {"a": 1}, "reply-due-time": -1, "file-ids": [true]}),
-            &p,
+            p,
         )
         .unwrap();
         assert_eq!(
@@ -350,9 +366,9 @@ mod tests {
     #[test]
     fn booleans_are_lenient_but_not_anything() {
         let p = manifest::command("create-mail-folder").unwrap().parameters;
-        let v = Values::new(&json!({"Is Hidden": "TRUE"}), &p).unwrap();
+        let v = Values::new(&json!({"Is Hidden": "TRUE"}), p).unwrap();
         assert!(v.flag("is-hidden").unwrap());
-        let v = Values::new(&json!({"Is Hidden": "maybe"}), &p).unwrap();
+        let v = Values::new(&json!({"Is Hidden": "maybe"}), p).unwrap();
         assert_eq!(
             message(v.flag("is-hidden").unwrap_err()),
             "Is Hidden: expected true or false, got \"maybe\"."
@@ -362,21 +378,21 @@ mod tests {
     #[test]
     fn unknown_keys_and_non_objects_are_refused() {
         let p = manifest::command("list-message-rules").unwrap().parameters;
-        let e = Values::new(&json!({"Rule Nmae": "x"}), &p).unwrap_err();
+        let e = Values::new(&json!({"Rule Nmae": "x"}), p).unwrap_err();
         assert_eq!(
             message(e),
             "Rule Nmae: is not a parameter of this command. Parameters: user-principal-name (User Principal Name), rule-name (Rule Name)."
         );
-        let e = Values::new(&json!([1]), &p).unwrap_err();
+        let e = Values::new(&json!([1]), p).unwrap_err();
         assert_eq!(message(e), "Input: must be a JSON object of parameters.");
-        let e = Values::from_text("{", &p).unwrap_err();
+        let e = Values::from_text("{", p).unwrap_err();
         assert!(message(e).starts_with("Input: is not JSON"));
     }
 
     #[test]
     fn json_parameters_given_as_json_become_text() {
         let p = manifest::command("fetch-event").unwrap().parameters;
-        let v = Values::new(&json!({"Cursor": {"version": 1}}), &p).unwrap();
+        let v = Values::new(&json!({"Cursor": {"version": 1}}), p).unwrap();
         assert_eq!(
             v.optional_text("cursor").unwrap().as_deref(),
             Some("{\"version\":1}")

@@ -1,18 +1,12 @@
 //! The component's JSON entry point (`json-entry.invoke`): a command by name or label,
 //! the connection and the input as JSON, read here once for every host.
 
-use crate::commands::{
-    self, create_mail_folder, delete_message, delete_users, fetch_event, fetch_related_events,
-    get_email_attachments, get_email_emls, get_email_messages, list_mail_folders,
-    list_message_rules, move_copy, remove_licenses, reply, report_emails, search_email,
-    search_move, send_mail, setup_auto_reply, test_connection,
-};
+use crate::commands;
 use crate::connection_json;
 use crate::env::Env;
-use crate::error::Error;
 use crate::input::Values;
-use crate::manifest::{self, CommandInfo};
-use crate::model::{CommandResult, Connection};
+use crate::manifest::{self, CommandSpec};
+use crate::model::CommandResult;
 
 /// Runs `command` (kebab-case name or label, any case) with the connection and input as
 /// JSON text. Bad JSON or a bad value is a failed result naming the parameter.
@@ -24,8 +18,8 @@ pub fn invoke(env: &dyn Env, command: &str, connection: &str, input: &str) -> Co
         Ok(c) => c,
         Err(e) => return commands::failed(info.label, &e),
     };
-    let outcome = Values::from_text(input, &info.parameters)
-        .and_then(|values| run(env, &conn, info.name, &values));
+    let outcome = Values::from_text(input, info.parameters)
+        .and_then(|values| (info.run)(env, &conn, &values));
     match outcome {
         Ok(result) => result,
         Err(e) => {
@@ -37,10 +31,11 @@ pub fn invoke(env: &dyn Env, command: &str, connection: &str, input: &str) -> Co
 }
 
 /// The command named `command` by its name or its label.
-pub fn find(command: &str) -> Option<CommandInfo> {
+pub fn find(command: &str) -> Option<&'static CommandSpec> {
     let given = command.trim();
     manifest::commands()
-        .into_iter()
+        .iter()
+        .copied()
         .find(|c| c.name.eq_ignore_ascii_case(given) || c.label.eq_ignore_ascii_case(given))
 }
 
@@ -69,84 +64,6 @@ fn title_case(command: &str) -> String {
         })
         .collect::<Vec<_>>()
         .join(" ")
-}
-
-fn run(env: &dyn Env, conn: &Connection, name: &str, v: &Values) -> Result<CommandResult, Error> {
-    Ok(match name {
-        "test-connection" => test_connection::test_connection(env, conn),
-        "list-mail-folders" => {
-            list_mail_folders::list_mail_folders(env, conn, &list_mail_folders::Input::read(v)?)
-        }
-        "create-mail-folder" => {
-            create_mail_folder::create_mail_folder(env, conn, &create_mail_folder::Input::read(v)?)
-        }
-        "fetch-event" => fetch_event::fetch_event(env, conn, &fetch_event::Input::read(v)?),
-        "fetch-related-events" => fetch_related_events::fetch_related_events(
-            env,
-            conn,
-            &fetch_related_events::Input::read(v)?,
-        ),
-        "get-email-messages" => {
-            get_email_messages::get_email_messages(env, conn, &get_email_messages::Input::read(v)?)
-        }
-        "get-email-emls" => {
-            get_email_emls::get_email_emls(env, conn, &get_email_emls::Input::read(v)?)
-        }
-        "get-email-attachments" => get_email_attachments::get_email_attachments(
-            env,
-            conn,
-            &get_email_attachments::Input::read(v)?,
-        ),
-        "get-eml-attachment" => get_email_attachments::get_eml_attachment(
-            env,
-            conn,
-            &get_email_attachments::Input::read(v)?,
-        ),
-        "list-message-rules" => {
-            list_message_rules::list_message_rules(env, conn, &list_message_rules::Input::read(v)?)
-        }
-        "search-office365-email" => {
-            search_email::search_email(env, conn, &search_email::Input::read(v)?)
-        }
-        "move-or-copy-email-messages" => {
-            move_copy::move_or_copy_email_messages(env, conn, &move_copy::Input::read(v)?)
-        }
-        "delete-email-message" => {
-            delete_message::delete_email_message(env, conn, &move_copy::MessagesInput::read(v)?)
-        }
-        "search-and-move-or-copy-email-messages" => {
-            search_move::search_and_move_or_copy_email_messages(
-                env,
-                conn,
-                &search_move::Input::read(v)?,
-            )
-        }
-        "send-mail" => send_mail::send_mail(env, conn, &send_mail::Input::read(v)?),
-        "reply-mail" => reply::reply_mail(env, conn, &reply::Input::read(v)?),
-        "reply-all" => reply::reply_all(env, conn, &reply::Input::read(v)?),
-        "report-emails" => report_emails::report_emails(env, conn, &report_emails::Input::read(v)?),
-        "setup-auto-reply" => {
-            setup_auto_reply::setup_auto_reply(env, conn, &setup_auto_reply::Input::read(v)?)
-        }
-        "delete-user-accounts" => {
-            delete_users::delete_user_accounts(env, conn, &delete_users::Input::read(v)?)
-        }
-        "remove-licenses" => {
-            remove_licenses::remove_licenses(env, conn, &remove_licenses::Input::read(v)?)
-        }
-        "move-email-to-junk-box" => {
-            move_copy::move_email_to_junk_box(env, conn, &move_copy::MessagesInput::read(v)?)
-        }
-        "remove-office365-email" => {
-            delete_message::remove_office365_email(env, conn, &move_copy::MessagesInput::read(v)?)
-        }
-        other => {
-            return Err(Error::input(
-                "Command",
-                format!("'{other}' is in the manifest but has no runner."),
-            ));
-        }
-    })
 }
 
 #[cfg(test)]
@@ -245,18 +162,48 @@ mod tests {
         assert!(!format!("{:?}", r.errors).contains("TOPSECRET"));
     }
 
+    /// A value every parameter accepts: its example, else its first choice, else one of
+    /// its type.
+    fn sample(p: &crate::spec::Parameter) -> serde_json::Value {
+        use crate::spec::ParamType;
+        match (p.example, p.choices.first(), p.param_type) {
+            (_, Some(choice), _) => json!(choice),
+            (Some(example), _, _) => json!(example),
+            (None, None, ParamType::Boolean) => json!("true"),
+            (None, None, ParamType::Integer) => json!("10"),
+            (None, None, ParamType::DateTime) => json!("2022-01-09 00:00"),
+            (None, None, ParamType::Json) => json!({}),
+            (None, None, _) => json!("a"),
+        }
+    }
+
+    /// Each command's reader asks for exactly the parameters its spec declares, and
+    /// takes every example the manifest shows.
     #[test]
-    fn every_manifest_command_has_a_runner() {
-        let env = FakeEnv::new(vec![]);
-        for c in manifest::commands() {
-            // An empty connection fails validation in the command itself, never here.
-            let r = invoke(
-                &env,
-                c.name,
-                r#"{"grant-type": "client-credentials"}"#,
-                "{}",
+    fn every_reader_reads_its_declared_parameters_and_accepts_the_examples() {
+        for spec in manifest::commands() {
+            let input: serde_json::Map<String, serde_json::Value> = spec
+                .parameters
+                .iter()
+                .map(|p| (p.label.to_string(), sample(p)))
+                .collect();
+            let values = Values::new(&serde_json::Value::Object(input), spec.parameters).unwrap();
+            // No tenant: the command stops at the connection check, after reading and
+            // before any request.
+            let conn = connection_json::from_json(&json!({"grant-type": "client-credentials",
+                "client-id": "c", "client-secret": "s"}))
+            .unwrap();
+            let env = FakeEnv::new(vec![]);
+            let r = (spec.run)(&env, &conn, &values).unwrap();
+            assert!(
+                message(&r).starts_with("Tenant ID"),
+                "{}: {}",
+                spec.name,
+                message(&r)
             );
-            assert!(!message(&r).contains("has no runner"), "{}", c.name);
+            let declared: std::collections::BTreeSet<String> =
+                spec.parameters.iter().map(|p| p.name.to_string()).collect();
+            assert_eq!(values.asked(), declared, "{}", spec.name);
         }
     }
 }

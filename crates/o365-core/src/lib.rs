@@ -26,6 +26,7 @@ pub mod model;
 pub mod permissions;
 mod redaction;
 pub mod retry;
+pub mod spec;
 pub mod time;
 pub mod user_list;
 pub mod validate;

@@ -103,8 +103,8 @@ pub fn manifest() -> PluginManifest {
         name: core_manifest::PLUGIN_NAME.to_string(),
         version: core_manifest::PLUGIN_VERSION.to_string(),
         commands: core_manifest::commands()
-            .into_iter()
-            .map(command_info)
+            .iter()
+            .map(|c| command_info(c))
             .collect(),
     }
 }
@@ -113,15 +113,15 @@ fn strings(list: &[&str]) -> Vec<String> {
     list.iter().map(|s| s.to_string()).collect()
 }
 
-fn command_info(c: core_manifest::CommandInfo) -> CommandInfo {
+fn command_info(c: &core_manifest::CommandSpec) -> CommandInfo {
     CommandInfo {
         name: c.name.into(),
         label: c.label.into(),
-        description: core_manifest::full_description(&c),
+        description: core_manifest::full_description(c),
         deprecated: c.deprecated,
         parameters: c
             .parameters
-            .into_iter()
+            .iter()
             .map(|p| Parameter {
                 name: p.name.into(),
                 label: p.label.into(),

@@ -845,7 +845,13 @@ async fn memory_growth_stops_at_the_guest_limit() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_busy_loop_is_stopped_by_the_cpu_budget() {
-    let arena = arena().await;
+    // On the caller's executor throughout: on the batch executor (tiers.rs) the loop runs
+    // at the lowest priority, and on a busy machine the wall clock would stop it first.
+    let arena = arena_with(Limits {
+        light_cpu_time: Duration::MAX,
+        ..small_limits()
+    })
+    .await;
     let started = Instant::now();
     let (out, neighbour) = beside_neighbour(
         &arena,
@@ -876,10 +882,14 @@ fn thread_cpu_time() -> Duration {
 /// Host calls that cost the host far more than the guest (a 64 MiB cache key hashed and
 /// copied on every call) are charged to the budget too. One thread, so the thread's CPU
 /// time is the invocation's (guest and host calls alike); no neighbour here, for the same
-/// reason.
+/// reason; and no batch executor (`light_cpu_time` off), so it stays on this thread.
 #[tokio::test]
 async fn busy_host_calls_are_charged_to_the_cpu_budget() {
-    let arena = arena().await;
+    let arena = arena_with(Limits {
+        light_cpu_time: Duration::MAX,
+        ..small_limits()
+    })
+    .await;
     let before = thread_cpu_time();
     let out = arena
         .attack(
@@ -1068,4 +1078,26 @@ async fn secrets_written_with_json_escapes_or_logged_are_redacted() {
         !logged.logs.iter().any(|l| l.message.contains(&secret)),
         "a log line carries the client secret"
     );
+}
+
+/// A connection whose guest ran into a host bound starts its next invocations on the
+/// low-priority batch executor, however short each one is; a well-behaved connection
+/// beside it does not (host/src/tiers.rs; the latency it buys is in docs/benchmarks.md).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_connection_that_hits_a_bound_is_moved_to_the_batch_executor() {
+    let arena = arena().await;
+    let conn = arena.demo("demo-app");
+    let out = arena.attack("flooder", &conn, "in-flight", &["3000"]).await;
+    assert!(
+        !out.denied_hosts.is_empty(),
+        "requests past the limit refused"
+    );
+    assert!(arena.bad.starts_on_batch("flooder"));
+    assert!(!arena.bad.starts_on_batch("someone-else"));
+    let echo = arena.attack("polite", &conn, "echo", &[]).await;
+    assert_eq!(echo.status(), "successful", "{:?}", echo.result);
+    assert!(!arena.bad.starts_on_batch("polite"));
+    let neighbour = arena.neighbour_run().await;
+    assert_eq!(neighbour.status(), "successful");
+    assert!(!arena.good.starts_on_batch(o365_tests::hostile::NEIGHBOUR));
 }

@@ -6,15 +6,17 @@ use serde_json::json;
 use super::execute;
 use super::message_actions::{self, message_path, targets};
 use super::move_copy::MessagesInput;
+use super::params::{MAIL_WRITE, mailbox_rule, mailboxes, message_ids_param};
 use crate::batch::Request;
 use crate::env::Env;
 use crate::error::Error;
 use crate::graph::Graph;
 use crate::mail::pairs::Pair;
 use crate::model::{CommandResult, Connection};
+use crate::spec::CommandSpec;
 
-pub const LABEL: &str = "Delete Email Message";
-pub const REMOVE_LABEL: &str = "Remove Office 365 Email";
+pub const LABEL: &str = SPEC.label;
+pub const REMOVE_LABEL: &str = REMOVE_SPEC.label;
 
 fn parse(conn: &Connection, input: &MessagesInput) -> Result<Vec<Pair>, Error> {
     targets(conn, &input.email_addresses, &input.message_ids)
@@ -65,3 +67,37 @@ pub fn remove_office365_email(
 ) -> CommandResult {
     delete(env, conn, input, REMOVE_LABEL)
 }
+
+/// What Delete Email Message declares: the manifest entry, the input it reads, the runner.
+pub const SPEC: CommandSpec = CommandSpec {
+    name: "delete-email-message",
+    label: "Delete Email Message",
+    description: "Deletes the specified email messages (into Recoverable Items), 20 per JSON batch.",
+    deprecated: false,
+    run: |env, conn, v| Ok(delete_email_message(env, conn, &MessagesInput::read(v)?)),
+    parameters: &[
+        mailboxes(mailbox_rule!(
+            "The mailbox of each message, paired by index with Message IDs."
+        )),
+        message_ids_param(
+            "The messages to delete: Graph ids or internetMessageIds, each paired with the address at the same index.",
+        ),
+    ],
+    permissions: MAIL_WRITE,
+};
+
+/// What Remove Office 365 Email declares: the manifest entry, the input it reads, the runner.
+pub const REMOVE_SPEC: CommandSpec = CommandSpec {
+    name: "remove-office365-email",
+    label: "Remove Office 365 Email",
+    description: "Deprecated: use Delete Email Message.",
+    deprecated: true,
+    run: |env, conn, v| Ok(remove_office365_email(env, conn, &MessagesInput::read(v)?)),
+    parameters: &[
+        mailboxes(mailbox_rule!(
+            "The mailbox of each message, paired by index with Message IDs."
+        )),
+        message_ids_param("The messages to delete."),
+    ],
+    permissions: MAIL_WRITE,
+};

@@ -4,6 +4,7 @@
 
 use serde_json::{Value, json};
 
+use super::params::dry_run_param;
 use super::{error_json, execute, item_error};
 use crate::batch::{self, Request};
 use crate::env::Env;
@@ -12,10 +13,11 @@ use crate::graph::Graph;
 use crate::http::{self, segment};
 use crate::model::{CommandResult, Connection, Status};
 use crate::retry::Idempotency;
+use crate::spec::{CommandSpec, ParamType, Permissions, param};
 use crate::user_list;
 
-pub const LABEL: &str = "Delete User Accounts";
-const USERS: &str = "User IDs Or User Principal Names";
+pub const LABEL: &str = SPEC.label;
+const USERS: &str = SPEC.label_of("user-ids");
 
 pub type Input = user_list::UsersInput;
 
@@ -85,6 +87,32 @@ fn run(graph: &Graph, plan: user_list::Users) -> Result<CommandResult, Error> {
 pub fn delete_user_accounts(env: &dyn Env, conn: &Connection, input: &Input) -> CommandResult {
     execute(env, conn, LABEL, |_| input.check(USERS), run)
 }
+
+/// What Delete User Accounts declares: the manifest entry, the input it reads, the runner.
+pub const SPEC: CommandSpec = CommandSpec {
+    name: "delete-user-accounts",
+    label: "Delete User Accounts",
+    description: "Deletes the specified user accounts (restorable for 30 days).",
+    deprecated: false,
+    run: |env, conn, v| Ok(delete_user_accounts(env, conn, &Input::read(v)?)),
+    parameters: &[
+        param(
+            "user-ids",
+            "User IDs Or User Principal Names",
+            ParamType::TextList,
+            true,
+        )
+        .example("[\"alex.wilber@contoso.example\"]"),
+        dry_run_param("Report which users would be deleted, and delete nothing."),
+    ],
+    permissions: Permissions {
+        delegated: &["Directory.AccessAsUser.All"],
+        application: &["User.ReadWrite.All"],
+        note: Some(
+            "The signed-in user needs User Administrator, Privileged Authentication Administrator or Global Administrator; users holding admin roles need a higher role (app-only cannot delete them).",
+        ),
+    },
+};
 
 #[cfg(test)]
 mod tests {

@@ -10,6 +10,7 @@
 
 use super::execute;
 use super::fetch::{self, FetchPlan};
+use super::params::{MAIL_READ, email_address, immutable_ids, mailbox_rule};
 use crate::env::Env;
 use crate::error::Error;
 use crate::graph::Graph;
@@ -19,16 +20,17 @@ use crate::mail::folders::FolderRef;
 use crate::mail::listing::Order;
 use crate::mailbox::Mailbox;
 use crate::model::{CommandResult, Connection};
+use crate::spec::{CommandSpec, ParamType, param};
 
-pub const LABEL: &str = "Fetch Event";
-const MAILBOX: &str = "Email Address";
-const FOLDERS: &str = "Mail Folders";
-const START: &str = "Start Time";
-const END: &str = "End Time";
-const COUNT: &str = "Number of Event(s) Fetched";
-const FILTER: &str = "Filter";
-const SEARCH: &str = "Search Condition";
-const TOLERANCE: &str = "Tolerance Scope";
+pub const LABEL: &str = SPEC.label;
+const MAILBOX: &str = SPEC.label_of("email-address");
+const FOLDERS: &str = SPEC.label_of("mail-folders");
+const START: &str = SPEC.label_of("start-time");
+const END: &str = SPEC.label_of("end-time");
+const COUNT: &str = SPEC.label_of("number-of-events-fetched");
+const FILTER: &str = SPEC.label_of("filter");
+const SEARCH: &str = SPEC.label_of("search-condition");
+const TOLERANCE: &str = SPEC.label_of("tolerance-scope");
 /// A week, in minutes: more tolerance than that is a different window.
 const MAX_TOLERANCE_MINUTES: u32 = 10_080;
 const MAX_FOLDERS: usize = 50;
@@ -149,3 +151,43 @@ pub fn fetch_event(env: &dyn Env, conn: &Connection, input: &Input) -> CommandRe
         |g: &Graph, plan| fetch::run(g, env, plan),
     )
 }
+
+/// What Fetch Event declares: the manifest entry, the input it reads, the runner.
+pub const SPEC: CommandSpec = CommandSpec {
+    name: "fetch-event",
+    label: "Fetch Event",
+    description: "Returns emails of the given folders received between Start Time and End Time (UTC) as events, oldest first, with the vendor document's field mappings, enrichment of attached items and .eml files, authentication verdicts, and a cursor for the next run.",
+    deprecated: false,
+    run: |env, conn, v| Ok(fetch_event(env, conn, &Input::read(v)?)),
+    parameters: &[
+        email_address(mailbox_rule!("The email address from which to fetch events.")),
+        param("mail-folders", "Mail Folders", ParamType::TextList, true)
+            .example("[\"inbox\", \"Inbox/Phishing\"]")
+            .describe("The folders to fetch from: folder ids, well-known names (inbox, junkemail, ...), display names (Phishing) or paths of display names (Inbox/Phishing; a leading '/' forces a path)."),
+        param("start-time", "Start Time", ParamType::DateTime, true)
+            .example("2022-01-09 00:00")
+            .describe("The start of the window, UTC: 2022-01-09 00:00 or ISO 8601 (2022-01-09T00:00:00Z)."),
+        param("end-time", "End Time", ParamType::DateTime, true)
+            .example("2023-01-06 00:00")
+            .describe("The end of the window, UTC, same formats."),
+        param("number-of-events-fetched", "Number of Event(s) Fetched", ParamType::Integer, false)
+            .default("10")
+            .example("10")
+            .describe("The maximum number of emails per folder, 1 to 1000; pages are followed until that many. With several folders the total is the sum."),
+        param("filter", "Filter", ParamType::Text, false)
+            .example("hasAttachments eq true and contains(subject, 'test')")
+            .describe("An OData $filter expression, combined with the time window. Leave empty when Search Condition is given."),
+        param("search-condition", "Search Condition", ParamType::Text, false)
+            .example("body:test or subject:test")
+            .describe("A KQL $search expression. Graph refuses $filter with $search, so the time window goes into the KQL by day and is then applied exactly. Leave empty when Filter is given."),
+        param("tolerance-scope", "Tolerance Scope", ParamType::Integer, false)
+            .default("0")
+            .example("10")
+            .describe("Minutes subtracted from Start Time so late-indexed emails are not lost: emails are fetched between Start Time - Tolerance Scope and End Time."),
+        immutable_ids(),
+        param("cursor", "Cursor", ParamType::Json, false)
+            .example("{\"version\": 1, \"mailbox\": \"me\", \"folders\": {\"inbox\": {\"receivedDateTime\": \"2025-03-01T10:14:58Z\", \"ids\": [\"AAMk...\"]}}}")
+            .describe("The 'cursor' of the previous run's context data. Each folder then starts at the newest email the previous run delivered, without delivering it again: no email is skipped or duplicated between scheduled runs."),
+    ],
+    permissions: MAIL_READ,
+};

@@ -4,6 +4,7 @@
 
 use super::execute;
 use super::fetch::{self, FetchPlan};
+use super::params::{MAIL_READ, email_address, immutable_ids, mailbox_rule};
 use crate::env::Env;
 use crate::error::Error;
 use crate::graph::Graph;
@@ -12,12 +13,15 @@ use crate::mail::folders::FolderRef;
 use crate::mail::listing::Order;
 use crate::mailbox::Mailbox;
 use crate::model::{CommandResult, Connection};
+use crate::spec::{CommandSpec, ParamType, param};
 
-pub const LABEL: &str = "Fetch Related Events";
-const MAILBOX: &str = "Email Address";
-const FOLDER: &str = "Mail Folder";
-const HOURS: &str = "The Hours Before";
-const COUNT: &str = "Top Recent Event Number";
+pub const LABEL: &str = SPEC.label;
+const FILTER: &str = SPEC.label_of("filter");
+const SEARCH: &str = SPEC.label_of("search");
+const MAILBOX: &str = SPEC.label_of("email-address");
+const FOLDER: &str = SPEC.label_of("mail-folder");
+const HOURS: &str = SPEC.label_of("the-hours-before");
+const COUNT: &str = SPEC.label_of("top-recent-event-number");
 /// Ten years: further back is not "related".
 const MAX_HOURS: u32 = 87_600;
 
@@ -81,8 +85,8 @@ fn parse(conn: &Connection, input: &Input, now: i64) -> Result<FetchPlan, Error>
         criteria: fetch::criteria(
             input.filter.as_deref(),
             input.search.as_deref(),
-            "Filter",
-            "Search",
+            FILTER,
+            SEARCH,
         )?,
         order: Order::NewestFirst,
         limit: fetch::count(COUNT, input.top_recent_event_number)?,
@@ -102,3 +106,33 @@ pub fn fetch_related_events(env: &dyn Env, conn: &Connection, input: &Input) -> 
         |g: &Graph, plan| fetch::run(g, env, plan),
     )
 }
+
+/// What Fetch Related Events declares: the manifest entry, the input it reads, the runner.
+pub const SPEC: CommandSpec = CommandSpec {
+    name: "fetch-related-events",
+    label: "Fetch Related Events",
+    description: "Returns the most recent emails of a folder from the last hours as events, newest first, with the same field mappings and enrichment as Fetch Event.",
+    deprecated: false,
+    run: |env, conn, v| Ok(fetch_related_events(env, conn, &Input::read(v)?)),
+    parameters: &[
+        email_address(mailbox_rule!("The email address from which to fetch related events.")),
+        param("mail-folder", "Mail Folder", ParamType::Text, true)
+            .example("inbox")
+            .describe("The folder: a folder id, a well-known name, a display name or a path (Inbox/Phishing)."),
+        param("the-hours-before", "The Hours Before", ParamType::Integer, true)
+            .example("11")
+            .describe("The number of hours before the current time."),
+        param("top-recent-event-number", "Top Recent Event Number", ParamType::Integer, false)
+            .default("10")
+            .example("1")
+            .describe("The maximum number of the most recent emails, 1 to 1000."),
+        param("filter", "Filter", ParamType::Text, false)
+            .example("createdDateTime gt 2020-04-21")
+            .describe("An OData $filter expression. Leave empty when Search is given."),
+        param("search", "Search", ParamType::Text, false)
+            .example("body:excitement")
+            .describe("A KQL $search expression. Leave empty when Filter is given."),
+        immutable_ids(),
+    ],
+    permissions: MAIL_READ,
+};

@@ -20,6 +20,7 @@
 use serde_json::{Value, json};
 
 use super::execute;
+use super::params::{MAIL_READ, mailbox_rule, mailboxes, message_ids};
 use crate::env::Env;
 use crate::error::Error;
 use crate::graph::Graph;
@@ -27,10 +28,11 @@ use crate::input::Values;
 use crate::mail::attachments::{self, Scope};
 use crate::mail::pairs::{self, MESSAGE_IDS, Pair};
 use crate::model::{CommandResult, Connection, Status, collection};
+use crate::spec::{CommandSpec, ParamType, param};
 
-pub const LABEL: &str = "Get Email Attachments";
-pub const EML_LABEL: &str = "Get EML Attachment";
-const MAX_SIZE: &str = "Max Attachment Size (MB)";
+pub const LABEL: &str = SPEC.label;
+pub const EML_LABEL: &str = EML_SPEC.label;
+const MAX_SIZE: &str = SPEC.label_of("max-attachment-size-mb");
 /// The default cap; the guest reads at most 48 MB per response.
 const DEFAULT_MAX_MB: u32 = 25;
 const LIMIT_MAX_MB: u32 = 40;
@@ -147,6 +149,42 @@ pub fn get_eml_attachment(env: &dyn Env, conn: &Connection, input: &Input) -> Co
         |g, p| run(g, env, p, EML_LABEL, Scope::MessagesOnly),
     )
 }
+
+/// What Get Email Attachments declares: the manifest entry, the input it reads, the runner.
+pub const SPEC: CommandSpec = CommandSpec {
+    name: "get-email-attachments",
+    label: "Get Email Attachments",
+    description: "Retrieves the attachments of the given messages into the file store, with their hashes. Reference (cloud) attachments are returned as metadata; attachments over the size cap are reported as skipped. A message without attachments succeeds with no results.",
+    deprecated: false,
+    run: |env, conn, v| Ok(get_email_attachments(env, conn, &Input::read(v)?)),
+    parameters: &[
+        mailboxes(mailbox_rule!("The email addresses or user IDs from which to retrieve email attachments.")),
+        message_ids(),
+        param("max-attachment-size-mb", "Max Attachment Size (MB)", ParamType::Integer, false)
+            .default("25")
+            .example("25")
+            .describe("Attachments larger than this (1 to 40 MB) are skipped and reported with their size instead of failing the command."),
+    ],
+    permissions: MAIL_READ,
+};
+
+/// What Get EML Attachment declares: the manifest entry, the input it reads, the runner.
+pub const EML_SPEC: CommandSpec = CommandSpec {
+    name: "get-eml-attachment",
+    label: "Get EML Attachment",
+    description: "Deprecated: use Get Email Attachments. Retrieves the attached messages of the given messages (item attachments and .eml files) as EML files.",
+    deprecated: true,
+    run: |env, conn, v| Ok(get_eml_attachment(env, conn, &Input::read(v)?)),
+    parameters: &[
+        mailboxes(mailbox_rule!("The email addresses or user IDs of the messages.")),
+        message_ids(),
+        param("max-attachment-size-mb", "Max Attachment Size (MB)", ParamType::Integer, false)
+            .default("25")
+            .example("25")
+            .describe("Attached messages larger than this (1 to 40 MB) are skipped and reported with their size."),
+    ],
+    permissions: MAIL_READ,
+};
 
 #[cfg(test)]
 mod tests {

@@ -19,6 +19,7 @@ use mail_parser::MessageParser;
 use serde_json::{Value, json};
 
 use super::execute;
+use super::params::{MAIL_READ, mailbox_rule, mailboxes, message_ids};
 use crate::env::Env;
 use crate::error::Error;
 use crate::files;
@@ -27,8 +28,9 @@ use crate::http::segment;
 use crate::input::Values;
 use crate::mail::pairs::{self, MESSAGE_IDS, Pair};
 use crate::model::{CommandResult, Connection, Status, StoredFile, collection};
+use crate::spec::CommandSpec;
 
-pub const LABEL: &str = "Get Email EMLs";
+pub const LABEL: &str = SPEC.label;
 /// A message's MIME read at most; counted as it arrives. Past it the item
 /// fails naming the cap (the guest holds the whole MIME in memory to hash it).
 pub const MAX_EML_BYTES: u64 = 40 * 1024 * 1024;
@@ -110,3 +112,19 @@ pub fn get_email_emls(env: &dyn Env, conn: &Connection, input: &Input) -> Comman
         |g, p| run(g, env, p),
     )
 }
+
+/// What Get Email EMLs declares: the manifest entry, the input it reads, the runner.
+pub const SPEC: CommandSpec = CommandSpec {
+    name: "get-email-emls",
+    label: "Get Email EMLs",
+    description: "Retrieves emails in EML format into the file store and returns their file ids, names, sizes and hashes.",
+    deprecated: false,
+    run: |env, conn, v| Ok(get_email_emls(env, conn, &Input::read(v)?)),
+    parameters: &[
+        mailboxes(mailbox_rule!(
+            "The email addresses or user IDs from which to retrieve emails in EML format."
+        )),
+        message_ids(),
+    ],
+    permissions: MAIL_READ,
+};

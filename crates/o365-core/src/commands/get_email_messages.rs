@@ -19,6 +19,7 @@
 use serde_json::{Value, json};
 
 use super::execute;
+use super::params::{MAIL_READ, mailbox_rule, mailboxes, message_ids};
 use crate::env::Env;
 use crate::error::Error;
 use crate::graph::{Graph, expect_object};
@@ -28,8 +29,9 @@ use crate::mail::headers;
 use crate::mail::listing::SELECT;
 use crate::mail::pairs::{self, MESSAGE_IDS, Pair};
 use crate::model::{CommandResult, Connection, Status, collection};
+use crate::spec::CommandSpec;
 
-pub const LABEL: &str = "Get Email Messages";
+pub const LABEL: &str = SPEC.label;
 
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Input {
@@ -98,6 +100,22 @@ pub fn get_email_messages(env: &dyn Env, conn: &Connection, input: &Input) -> Co
         |g, p| run(g, env, p),
     )
 }
+
+/// What Get Email Messages declares: the manifest entry, the input it reads, the runner.
+pub const SPEC: CommandSpec = CommandSpec {
+    name: "get-email-messages",
+    label: "Get Email Messages",
+    description: "Retrieves email messages by message id or internet message id, with their internet headers and authentication verdicts.",
+    deprecated: false,
+    run: |env, conn, v| Ok(get_email_messages(env, conn, &Input::read(v)?)),
+    parameters: &[
+        mailboxes(mailbox_rule!(
+            "The email addresses or user IDs from which to retrieve emails."
+        )),
+        message_ids(),
+    ],
+    permissions: MAIL_READ,
+};
 
 #[cfg(test)]
 mod tests {

@@ -24,10 +24,12 @@ use crate::http::{self, segment};
 use crate::input::Values;
 use crate::mailbox::Mailbox;
 use crate::model::{CommandResult, Connection, Status, collection};
+use crate::spec::{CommandSpec, ParamType, Permissions, param};
 use crate::validate;
 
-pub const LABEL: &str = "List Mail Folders";
-const MAILBOXES: &str = "Email Addresses or User IDs";
+pub const LABEL: &str = SPEC.label;
+const PARENT_FOLDER_ID: &str = SPEC.label_of("parent-folder-id");
+const MAILBOXES: &str = SPEC.label_of("email-addresses");
 /// Folders returned per mailbox at most; a mailbox rarely has more than a few hundred.
 const MAX_FOLDERS: usize = 5_000;
 
@@ -75,7 +77,7 @@ fn parse(conn: &Connection, input: &Input) -> Result<Plan, Error> {
         mailboxes.push(Mailbox::resolve(conn, None, MAILBOXES)?);
     }
     let parent = match input.parent_folder_id.as_deref().map(str::trim) {
-        Some(p) if !p.is_empty() => Some(validate::folder_ref("Parent Folder ID", p)?),
+        Some(p) if !p.is_empty() => Some(validate::folder_ref(PARENT_FOLDER_ID, p)?),
         _ => None,
     };
     Ok(Plan {
@@ -97,7 +99,7 @@ fn list_one(graph: &Graph, mailbox: &Mailbox, plan: &Plan) -> Result<Listed, Err
     graph
         .get_all_partial(&format!("{collection}{}", http::query(&query)), MAX_FOLDERS)
         .map_err(|e| match &plan.parent {
-            Some(p) => e.for_parameter("Parent Folder ID", p),
+            Some(p) => e.for_parameter(PARENT_FOLDER_ID, p),
             None => e,
         })
 }
@@ -165,6 +167,32 @@ pub fn list_mail_folders(env: &dyn Env, conn: &Connection, input: &Input) -> Com
         |g, plan| run(g, plan, env),
     )
 }
+
+/// What List Mail Folders declares: the manifest entry, the input it reads, the runner.
+pub const SPEC: CommandSpec = CommandSpec {
+    name: "list-mail-folders",
+    label: "List Mail Folders",
+    description: "Retrieves a list of mail folders.",
+    deprecated: false,
+    run: |env, conn, v| Ok(list_mail_folders(env, conn, &Input::read(v)?)),
+    parameters: &[
+        param("email-addresses", "Email Addresses or User IDs", ParamType::TextList, false)
+            .example("[\"alex.wilber@contoso.example\"]")
+            .describe("The email addresses or user IDs for which to list mail folders. May be left blank with the Authorization Code grant type (the signed-in user's mailbox); required with Client Credentials."),
+        param("include-hidden-folders", "Include Hidden Folders", ParamType::Boolean, false)
+            .default("false")
+            .example("False")
+            .describe("Whether to include hidden folders in the returned list."),
+        param("parent-folder-id", "Parent Folder ID", ParamType::Text, false)
+            .example("Inbox")
+            .describe("The parent folder of the folders to retrieve: a folder id or a well-known name. By default the top-level folders (root, \"Top of Information Store\")."),
+    ],
+    permissions: Permissions {
+        delegated: &["Mail.ReadBasic"],
+        application: &["Mail.ReadBasic.All"],
+        note: None,
+    },
+};
 
 #[cfg(test)]
 mod tests {

@@ -14,9 +14,10 @@ use crate::graph::Graph;
 use crate::input::Values;
 use crate::mailbox::Mailbox;
 use crate::model::{CommandResult, Connection, Status, collection};
+use crate::spec::{CommandSpec, ParamType, Permissions, param};
 
-pub const LABEL: &str = "List Message Rules";
-const UPN: &str = "User Principal Name";
+pub const LABEL: &str = SPEC.label;
+const UPN: &str = SPEC.label_of("user-principal-name");
 /// The vendor document's error for app-only connections without a UPN.
 const UPN_REQUIRED: &str =
     "User Principal Name is required if the Grant Type of the Connector is \"Client Credentials\".";
@@ -185,6 +186,28 @@ fn run(graph: &Graph, plan: Plan) -> Result<CommandResult, Error> {
 pub fn list_message_rules(env: &dyn Env, conn: &Connection, input: &Input) -> CommandResult {
     execute(env, conn, LABEL, |c| parse(c, input), run)
 }
+
+/// What List Message Rules declares: the manifest entry, the input it reads, the runner.
+pub const SPEC: CommandSpec = CommandSpec {
+    name: "list-message-rules",
+    label: "List Message Rules",
+    description: "Retrieves the inbox rules of a mailbox and flags those that forward or redirect mail outside the mailbox's domain, delete mail, or hide it.",
+    deprecated: false,
+    run: |env, conn, v| Ok(list_message_rules(env, conn, &Input::read(v)?)),
+    parameters: &[
+        param("user-principal-name", "User Principal Name", ParamType::Text, false)
+            .example("test@example.com")
+            .describe("The mailbox whose rules to list. May be left blank with the Authorization Code grant type (the signed-in user's mailbox); required with Client Credentials."),
+        param("rule-name", "Rule Name", ParamType::Text, false)
+            .example("forwarding")
+            .describe("Only the rule with this display name (case-insensitive). By default all rules are returned."),
+    ],
+    permissions: Permissions {
+        delegated: &["MailboxSettings.Read"],
+        application: &["MailboxSettings.Read"],
+        note: None,
+    },
+};
 
 #[cfg(test)]
 mod tests {

@@ -15,6 +15,7 @@ pub mod list_mail_folders;
 pub mod list_message_rules;
 mod message_actions;
 pub mod move_copy;
+pub mod params;
 pub mod remove_licenses;
 pub mod reply;
 pub mod report_emails;

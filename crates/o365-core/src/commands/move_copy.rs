@@ -8,6 +8,7 @@ use serde_json::{Value, json};
 
 use super::execute;
 use super::message_actions::{self, ItemOutcome, message_path, targets};
+use super::params::{MAIL_WRITE, destination_param, mailbox_rule, mailboxes, message_ids_param};
 use crate::batch::Request;
 use crate::env::Env;
 use crate::error::Error;
@@ -16,10 +17,11 @@ use crate::input::Values;
 use crate::mail::folders::FolderRef;
 use crate::mail::pairs::Pair;
 use crate::model::{CommandResult, Connection};
+use crate::spec::{CommandSpec, ParamType, param};
 
-pub const LABEL: &str = "Move or Copy Email Messages";
-pub const JUNK_LABEL: &str = "Move Email to junk box";
-pub(crate) const FOLDER: &str = "Destination Mail Folder";
+pub const LABEL: &str = SPEC.label;
+pub const JUNK_LABEL: &str = JUNK_SPEC.label;
+pub(crate) const FOLDER: &str = SPEC.label_of("destination-mail-folder");
 
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub enum Action {
@@ -182,6 +184,41 @@ pub fn move_email_to_junk_box(
     };
     move_copy(env, conn, &input, JUNK_LABEL)
 }
+
+/// What Move or Copy Email Messages declares: the manifest entry, the input it reads, the runner.
+pub const SPEC: CommandSpec = CommandSpec {
+    name: "move-or-copy-email-messages",
+    label: "Move or Copy Email Messages",
+    description: "Moves or copies the specified messages to the destination mail folder, 20 per JSON batch; returns each message's new id.",
+    deprecated: false,
+    run: |env, conn, v| Ok(move_or_copy_email_messages(env, conn, &Input::read(v)?)),
+    parameters: &[
+        mailboxes(mailbox_rule!("The mailbox of each message, paired by index with Message IDs.")),
+        message_ids_param("The messages to move or copy: Graph ids ($.value[*].id of Fetch Event) or internetMessageIds, each paired with the address at the same index."),
+        destination_param(),
+        param("move-or-copy", "Move or Copy", ParamType::Choice, true)
+            .choices(&["Move", "Copy"])
+            .example("Move")
+            .describe("\"Move\" relocates the messages (they get new ids); \"Copy\" duplicates them into the destination."),
+    ],
+    permissions: MAIL_WRITE,
+};
+
+/// What Move Email to junk box declares: the manifest entry, the input it reads, the runner.
+pub const JUNK_SPEC: CommandSpec = CommandSpec {
+    name: "move-email-to-junk-box",
+    label: "Move Email to junk box",
+    description: "Deprecated: use Move or Copy Email Messages with the folder junkemail.",
+    deprecated: true,
+    run: |env, conn, v| Ok(move_email_to_junk_box(env, conn, &MessagesInput::read(v)?)),
+    parameters: &[
+        mailboxes(mailbox_rule!(
+            "The mailbox of each message, paired by index with Message IDs."
+        )),
+        message_ids_param("The messages to move to Junk Email."),
+    ],
+    permissions: MAIL_WRITE,
+};
 
 #[cfg(test)]
 mod tests {

@@ -6,6 +6,7 @@
 
 use serde_json::{Value, json};
 
+use super::params::dry_run_param;
 use super::{error_json, execute, item_error};
 use crate::batch::{self, Request};
 use crate::env::Env;
@@ -14,10 +15,11 @@ use crate::graph::Graph;
 use crate::http::{self, segment};
 use crate::model::{CommandError, CommandResult, Connection, Status};
 use crate::retry::Idempotency;
+use crate::spec::{CommandSpec, ParamType, Permissions, param};
 use crate::user_list;
 
-pub const LABEL: &str = "Remove Licenses";
-const USERS: &str = "User ID or Email Address";
+pub const LABEL: &str = SPEC.label;
+const USERS: &str = SPEC.label_of("user-ids");
 
 pub type Input = user_list::UsersInput;
 
@@ -230,6 +232,32 @@ impl Sku {
 pub fn remove_licenses(env: &dyn Env, conn: &Connection, input: &Input) -> CommandResult {
     execute(env, conn, LABEL, |_| input.check(USERS), run)
 }
+
+/// What Remove Licenses declares: the manifest entry, the input it reads, the runner.
+pub const SPEC: CommandSpec = CommandSpec {
+    name: "remove-licenses",
+    label: "Remove Licenses",
+    description: "Removes all licenses from the specified users; licenses inherited from a group are reported as failures with Graph's reason.",
+    deprecated: false,
+    run: |env, conn, v| Ok(remove_licenses(env, conn, &Input::read(v)?)),
+    parameters: &[
+        param(
+            "user-ids",
+            "User ID or Email Address",
+            ParamType::TextList,
+            true,
+        )
+        .example("[\"alex.wilber@contoso.example\"]"),
+        dry_run_param("Report which licenses would be removed, and remove nothing."),
+    ],
+    permissions: Permissions {
+        delegated: &["User.ReadWrite.All"],
+        application: &["User.ReadWrite.All"],
+        note: Some(
+            "Delegated callers also need the License Administrator or User Administrator role.",
+        ),
+    },
+};
 
 #[cfg(test)]
 mod tests {

@@ -5,6 +5,7 @@
 use serde_json::{Value, json};
 
 use super::execute;
+use super::params::{file_ids_param, file_source_param};
 use crate::compose::files::{self, FileSource};
 use crate::compose::{self, upload};
 use crate::env::Env;
@@ -17,11 +18,12 @@ use crate::mailbox::Mailbox;
 use crate::message_lookup;
 use crate::model::{CommandResult, Connection, Environment, Status};
 use crate::retry::Idempotency;
+use crate::spec::{CommandSpec, ParamType, Parameter, Permissions, param};
 
-pub const REPLY_LABEL: &str = "Reply Mail";
-pub const REPLY_ALL_LABEL: &str = "Reply All";
-const SENDER: &str = "Sender Email";
-const MESSAGE: &str = "Message ID";
+pub const REPLY_LABEL: &str = REPLY_SPEC.label;
+pub const REPLY_ALL_LABEL: &str = REPLY_ALL_SPEC.label;
+const SENDER: &str = REPLY_SPEC.label_of("sender-email");
+const MESSAGE: &str = REPLY_SPEC.label_of("message-id");
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Kind {
@@ -227,6 +229,52 @@ pub fn reply_all(env: &dyn Env, conn: &Connection, input: &Input) -> CommandResu
         |g, p| run(g, p, env),
     )
 }
+
+/// Reply Mail and Reply All take the same parameters.
+const REPLY_PARAMS: &[Parameter] = &[
+    param("sender-email", "Sender Email", ParamType::Text, false)
+        .example("soc.analyst@contoso.example")
+        .describe("The mailbox that answers. May be left blank with the Authorization Code grant type; required with Client Credentials."),
+    param("message-id", "Message ID", ParamType::Text, true)
+        .example("AAMkAGVmMDEz...AAA=")
+        .describe("The message to answer ($.value[*].id of Fetch Event, or its internetMessageId)."),
+    param("subject", "Subject", ParamType::Text, false)
+        .example("Reply Email Test")
+        .describe("Replaces the reply's subject (then the reply goes through a draft)."),
+    param("content", "Content", ParamType::Text, false).example("Test Email Message"),
+    file_ids_param(),
+    file_source_param(),
+];
+
+const REPLY_PERMISSIONS: Permissions = Permissions {
+    delegated: &["Mail.Send"],
+    application: &["Mail.Send"],
+    note: Some(
+        "With File IDs or a Subject the reply goes through a draft, which also needs Mail.ReadWrite.",
+    ),
+};
+
+/// What Reply Mail declares: the manifest entry, the input it reads, the runner.
+pub const REPLY_SPEC: CommandSpec = CommandSpec {
+    name: "reply-mail",
+    label: "Reply Mail",
+    description: "Replies to the sender of a message.",
+    deprecated: false,
+    run: |env, conn, v| Ok(reply_mail(env, conn, &Input::read(v)?)),
+    parameters: REPLY_PARAMS,
+    permissions: REPLY_PERMISSIONS,
+};
+
+/// What Reply All declares: the manifest entry, the input it reads, the runner.
+pub const REPLY_ALL_SPEC: CommandSpec = CommandSpec {
+    name: "reply-all",
+    label: "Reply All",
+    description: "Replies to all recipients of a message.",
+    deprecated: false,
+    run: |env, conn, v| Ok(reply_all(env, conn, &Input::read(v)?)),
+    parameters: REPLY_PARAMS,
+    permissions: REPLY_PERMISSIONS,
+};
 
 #[cfg(test)]
 mod tests {

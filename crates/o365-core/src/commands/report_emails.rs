@@ -5,6 +5,7 @@
 
 use serde_json::{Value, json};
 
+use super::params::message_ids_param;
 use super::{error_json, execute, item_error};
 use crate::batch::{self, Request};
 use crate::env::Env;
@@ -17,11 +18,12 @@ use crate::mailbox::Mailbox;
 use crate::message_lookup;
 use crate::model::{CommandResult, Connection, Status};
 use crate::retry::Idempotency;
+use crate::spec::{CommandSpec, ParamType, Permissions, param};
 use crate::validate;
 
-pub const LABEL: &str = "Report Emails";
-const USER: &str = "User ID or Email Address";
-const MESSAGES: &str = "Message IDs";
+pub const LABEL: &str = SPEC.label;
+const USER: &str = SPEC.label_of("user-id-or-email-address");
+const MESSAGES: &str = SPEC.label_of("message-ids");
 
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub enum Category {
@@ -222,6 +224,39 @@ fn run(graph: &Graph, plan: Plan) -> Result<CommandResult, Error> {
 pub fn report_emails(env: &dyn Env, conn: &Connection, input: &Input) -> CommandResult {
     execute(env, conn, LABEL, |c| parse(c, input), run)
 }
+
+/// What Report Emails declares: the manifest entry, the input it reads, the runner.
+pub const SPEC: CommandSpec = CommandSpec {
+    name: "report-emails",
+    label: "Report Emails",
+    description: "Reports emails as phishing or spam through Graph threat assessment requests. Authorization Code connections only.",
+    deprecated: false,
+    run: |env, conn, v| Ok(report_emails(env, conn, &Input::read(v)?)),
+    parameters: &[
+        param(
+            "user-id-or-email-address",
+            "User ID or Email Address",
+            ParamType::Text,
+            true,
+        )
+        .example("soc.analyst@contoso.example")
+        .describe("The signed-in account of the connection: only its messages can be reported."),
+        message_ids_param(
+            "The messages to report: Graph ids or internetMessageIds. Each message can be reported once (per 15 minutes, three times a day).",
+        ),
+        param("category", "Category", ParamType::Choice, false)
+            .choices(&["Phishing", "Spam"])
+            .default("Phishing")
+            .example("Phishing"),
+    ],
+    permissions: Permissions {
+        delegated: &["ThreatAssessment.ReadWrite.All", "Mail.Read", "User.Read"],
+        application: &[],
+        note: Some(
+            "Delegated only: Graph has no application permission for threat assessment requests, so Client Credentials connections cannot run this command.",
+        ),
+    },
+};
 
 #[cfg(test)]
 mod tests {

@@ -9,6 +9,7 @@ use std::collections::HashMap;
 use serde_json::{Value, json};
 
 use super::move_copy::{Action, FOLDER};
+use super::params::{destination_param, email_address};
 use super::{error_json, execute, item_error};
 use crate::batch::{self, Request};
 use crate::env::Env;
@@ -20,11 +21,12 @@ use crate::mail::folders::FolderRef;
 use crate::mailbox::Mailbox;
 use crate::model::{CommandError, CommandResult, Connection, Status};
 use crate::retry::Idempotency;
+use crate::spec::{CommandSpec, ParamType, Permissions, param};
 
-pub const LABEL: &str = "Search and Move or Copy Email Messages";
-const MAILBOX: &str = "Email Address";
-const SUBJECT: &str = "Email Subject";
-const SENDER: &str = "Sender Email Address";
+pub const LABEL: &str = SPEC.label;
+const MAILBOX: &str = SPEC.label_of("email-address");
+const SUBJECT: &str = SPEC.label_of("email-subject");
+const SENDER: &str = SPEC.label_of("sender-email-address");
 /// Messages acted on per mailbox at most; a search matching more is narrowed first.
 pub const MAX_PER_MAILBOX: usize = 1_000;
 /// Users listed at most for a tenant-wide search.
@@ -364,6 +366,37 @@ pub fn search_and_move_or_copy_email_messages(
 ) -> CommandResult {
     execute(env, conn, LABEL, |c| parse(c, input), |g, p| run(g, p, env))
 }
+
+/// What Search and Move or Copy Email Messages declares: the manifest entry, the input it reads, the runner.
+pub const SPEC: CommandSpec = CommandSpec {
+    name: "search-and-move-or-copy-email-messages",
+    label: "Search and Move or Copy Email Messages",
+    description: "Finds messages by subject and/or sender and moves or copies them to another folder; with Client Credentials and no Email Address, in every mailbox of the tenant.",
+    deprecated: false,
+    run: |env, conn, v| Ok(search_and_move_or_copy_email_messages(env, conn, &Input::read(v)?)),
+    parameters: &[
+        email_address("The mailbox to search. Blank: the signed-in user's mailbox (Authorization Code), or every mailbox of the tenant (Client Credentials)."),
+        param("email-subject", "Email Subject", ParamType::Text, false)
+            .example("Microsoft Entra ID Protection Weekly Digest")
+            .describe("The exact subject of the messages. Email Subject, Sender Email Address, or both are required."),
+        param("sender-email-address", "Sender Email Address", ParamType::Text, false)
+            .example("billing@fabrikam-payments.example")
+            .describe("The sender's address of the messages."),
+        destination_param(),
+        param("move-or-copy", "Move or Copy", ParamType::Choice, true)
+            .choices(&["Move", "Copy"])
+            .example("Move")
+            .describe("\"Move\" relocates the messages; \"Copy\" duplicates them into the destination."),
+        param("dry-run", "Dry Run", ParamType::Boolean, false)
+            .default("false")
+            .describe("List what would be moved or copied, and change nothing."),
+    ],
+    permissions: Permissions {
+        delegated: &["Mail.ReadWrite"],
+        application: &["Mail.ReadWrite", "User.ReadBasic.All"],
+        note: Some("User.ReadBasic.All lists the tenant's users for a search without Email Address (Client Credentials)."),
+    },
+};
 
 #[cfg(test)]
 mod tests {

@@ -6,6 +6,7 @@
 use serde_json::{Value, json};
 
 use super::execute;
+use super::params::{file_ids_param, file_source_param};
 use crate::compose::files::{self, FileSource};
 use crate::compose::{self, upload};
 use crate::env::{Env, LogLevel};
@@ -15,12 +16,20 @@ use crate::input::Values;
 use crate::mailbox::Mailbox;
 use crate::model::{CommandResult, Connection, Environment, Status};
 use crate::retry::Idempotency;
+use crate::spec::{CommandSpec, ParamType, Permissions, param};
 use crate::time;
 
-pub const LABEL: &str = "Send Mail";
+pub const LABEL: &str = SPEC.label;
+const SUBJECT: &str = SPEC.label_of("subject");
+const TO_RECIPIENTS: &str = SPEC.label_of("to-recipients");
+const CC_RECIPIENTS: &str = SPEC.label_of("cc-recipients");
+const BCC_RECIPIENTS: &str = SPEC.label_of("bcc-recipients");
+const SEND_AS: &str = SPEC.label_of("send-as");
+const REPLY_TO: &str = SPEC.label_of("reply-to");
+const CONTENT: &str = SPEC.label_of("content");
 pub const RESPONSE_LINK: &str = "<<EmailResponseLink>>";
-const MAILBOX: &str = "Mailbox Address";
-const DUE: &str = "Reply Due Time";
+const MAILBOX: &str = SPEC.label_of("mailbox-address");
+const DUE: &str = SPEC.label_of("reply-due-time");
 /// Minutes to wait for answers when a waiting reply mode has no Reply Due Time.
 pub const DEFAULT_DUE_MINUTES: u32 = 60;
 /// A year: a due time beyond that is a typo.
@@ -127,20 +136,20 @@ fn parse(conn: &Connection, input: &Input) -> Result<Plan, Error> {
     };
     let subject = input.subject.trim();
     if subject.is_empty() {
-        return Err(Error::input("Subject", "is required and was empty."));
+        return Err(Error::input(SUBJECT, "is required and was empty."));
     }
-    let to = compose::recipients("To Recipients", &input.to_recipients)?;
+    let to = compose::recipients(TO_RECIPIENTS, &input.to_recipients)?;
     if to.is_empty() {
         return Err(Error::input(
-            "To Recipients",
+            TO_RECIPIENTS,
             "is required: give at least one recipient address.",
         ));
     }
-    let cc = compose::recipients("CC Recipients", &input.cc_recipients)?;
-    let bcc = compose::recipients("BCC Recipients", &input.bcc_recipients)?;
+    let cc = compose::recipients(CC_RECIPIENTS, &input.cc_recipients)?;
+    let bcc = compose::recipients(BCC_RECIPIENTS, &input.bcc_recipients)?;
     let mode = input.reply_mode.unwrap_or_default();
     // The seed's rule: CC and BCC only with No Reply (answers are tracked per To recipient).
-    for (label, list) in [("CC Recipients", &cc), ("BCC Recipients", &bcc)] {
+    for (label, list) in [(CC_RECIPIENTS, &cc), (BCC_RECIPIENTS, &bcc)] {
         if mode.waits() && !list.is_empty() {
             return Err(Error::input(
                 label,
@@ -153,7 +162,7 @@ fn parse(conn: &Connection, input: &Input) -> Result<Plan, Error> {
     }
     if to.len() + cc.len() + bcc.len() > compose::MAX_RECIPIENTS {
         return Err(Error::input(
-            "To Recipients",
+            TO_RECIPIENTS,
             format!(
                 "with CC and BCC there are {} recipients; Graph allows at most {} per message.",
                 to.len() + cc.len() + bcc.len(),
@@ -173,7 +182,7 @@ fn parse(conn: &Connection, input: &Input) -> Result<Plan, Error> {
         Some(m) => m,
     };
     let from = match input.send_as.as_deref().map(str::trim) {
-        Some(a) if !a.is_empty() => Some(compose::recipient("Send As", a)?),
+        Some(a) if !a.is_empty() => Some(compose::recipient(SEND_AS, a)?),
         _ => None,
     };
     Ok(Plan {
@@ -184,7 +193,7 @@ fn parse(conn: &Connection, input: &Input) -> Result<Plan, Error> {
         to,
         cc,
         bcc,
-        reply_to: compose::recipients("Reply To", &input.reply_to)?,
+        reply_to: compose::recipients(REPLY_TO, &input.reply_to)?,
         from,
         file_ids: input.file_ids.clone(),
         file_source: input.file_source.unwrap_or_default(),
@@ -203,7 +212,7 @@ fn run(graph: &Graph, plan: Plan, env: &dyn Env) -> Result<CommandResult, Error>
     let link = if plan.content.contains(RESPONSE_LINK) {
         Some(env.response_link(&tracking_id).ok_or_else(|| {
             Error::input(
-                "Content",
+                CONTENT,
                 format!("contains {RESPONSE_LINK}, but the platform running this component supplies no response link; remove the placeholder or run it where responses are collected."),
             )
         })?)
@@ -313,6 +322,52 @@ fn run(graph: &Graph, plan: Plan, env: &dyn Env) -> Result<CommandResult, Error>
 pub fn send_mail(env: &dyn Env, conn: &Connection, input: &Input) -> CommandResult {
     execute(env, conn, LABEL, |c| parse(c, input), |g, p| run(g, p, env))
 }
+
+/// What Send Mail declares: the manifest entry, the input it reads, the runner.
+pub const SPEC: CommandSpec = CommandSpec {
+    name: "send-mail",
+    label: "Send Mail",
+    description: "Sends an email with optional attachments: a draft, its attachments (upload sessions from 3 MB), then one send, so a retry never sends it twice.",
+    deprecated: false,
+    run: |env, conn, v| Ok(send_mail(env, conn, &Input::read(v)?)),
+    parameters: &[
+        param("mailbox-address", "Mailbox Address", ParamType::Text, false)
+            .example("soc@contoso.example")
+            .describe("The mailbox that sends. Required with Client Credentials; ignored with Authorization Code (the signed-in user sends)."),
+        param("subject", "Subject", ParamType::Text, true).example("Test Email"),
+        param("content", "Content", ParamType::Text, false)
+            .example("<p>Please confirm: <a href=\"<<EmailResponseLink>>\">respond</a></p>")
+            .describe("The HTML body. <<EmailResponseLink>> is replaced by the platform's response link for this mail."),
+        param("to-recipients", "To Recipients", ParamType::TextList, true)
+            .example("[\"alex.wilber@contoso.example\"]")
+            .describe("Addresses, or Name <address>."),
+        param("cc-recipients", "CC Recipients", ParamType::TextList, false)
+            .describe("Only with Reply Mode No Reply."),
+        param("bcc-recipients", "BCC Recipients", ParamType::TextList, false)
+            .describe("Only with Reply Mode No Reply."),
+        file_ids_param(),
+        file_source_param(),
+        param("reply-mode", "Reply Mode", ParamType::Choice, false)
+            .choices(&["No Reply", "Require Reply", "Require All Reply", "Require Approval", "Require All Approval", "First to Approve / Reject"])
+            .default("No Reply")
+            .example("Require Reply")
+            .describe("Every mode but No Reply waits for answers: the result carries a reply-tracking record (conversation id, internetMessageId, due time)."),
+        param("reply-due-time", "Reply Due Time", ParamType::Integer, false)
+            .default("60")
+            .example("10")
+            .describe("Minutes to wait for a reply."),
+        param("send-as", "Send As", ParamType::Text, false)
+            .example("johndoe@example.com")
+            .describe("The From address; the mailbox needs Send As rights for it."),
+        param("reply-to", "Reply To", ParamType::TextList, false)
+            .describe("Addresses replies go to."),
+    ],
+    permissions: Permissions {
+        delegated: &["Mail.Send", "Mail.ReadWrite"],
+        application: &["Mail.Send", "Mail.ReadWrite"],
+        note: Some("Mail.ReadWrite creates the draft the mail is sent from."),
+    },
+};
 
 #[cfg(test)]
 mod tests {

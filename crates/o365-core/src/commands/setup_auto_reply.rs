@@ -13,13 +13,14 @@ use crate::http::segment;
 use crate::input::Values;
 use crate::model::{CommandResult, Connection, Status};
 use crate::retry::Idempotency;
+use crate::spec::{CommandSpec, ParamType, Permissions, param};
 use crate::time;
 use crate::user_list;
 
-pub const LABEL: &str = "Setup Auto Reply";
-const USERS: &str = "User IDs Or User Principal Names";
-const START: &str = "Scheduled Start Time";
-const END: &str = "Scheduled End Time";
+pub const LABEL: &str = SPEC.label;
+const USERS: &str = SPEC.label_of("user-ids");
+const START: &str = SPEC.label_of("scheduled-start-time");
+const END: &str = SPEC.label_of("scheduled-end-time");
 
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub enum AutoReplyStatus {
@@ -188,6 +189,65 @@ fn outcomes_failed(items: &[Value]) -> usize {
 pub fn setup_auto_reply(env: &dyn Env, conn: &Connection, input: &Input) -> CommandResult {
     execute(env, conn, LABEL, |_| parse(input), run)
 }
+
+/// What Setup Auto Reply declares: the manifest entry, the input it reads, the runner.
+pub const SPEC: CommandSpec = CommandSpec {
+    name: "setup-auto-reply",
+    label: "Setup Auto Reply",
+    description: "Configures the automatic replies of the specified accounts; settings not given keep their current value.",
+    deprecated: false,
+    run: |env, conn, v| Ok(setup_auto_reply(env, conn, &Input::read(v)?)),
+    parameters: &[
+        param(
+            "user-ids",
+            "User IDs Or User Principal Names",
+            ParamType::TextList,
+            true,
+        )
+        .example("[\"alex.wilber@contoso.example\"]"),
+        param("status", "Status", ParamType::Choice, false)
+            .choices(&["Always Enabled", "Scheduled", "Disabled"])
+            .default("Always Enabled")
+            .example("Scheduled"),
+        param(
+            "scheduled-start-time",
+            "Scheduled Start Time",
+            ParamType::DateTime,
+            false,
+        )
+        .example("2023-10-10 00:00")
+        .describe("UTC. Default: the current scheduled start time."),
+        param(
+            "scheduled-end-time",
+            "Scheduled End Time",
+            ParamType::DateTime,
+            false,
+        )
+        .example("2023-10-20 00:00")
+        .describe("UTC. Default: the current scheduled end time."),
+        param(
+            "internal-reply-message",
+            "Internal Reply Message",
+            ParamType::Text,
+            false,
+        )
+        .describe("HTML for senders inside the organization. Default: the current message."),
+        param(
+            "external-reply-message",
+            "External Reply Message",
+            ParamType::Text,
+            false,
+        )
+        .describe("HTML for senders outside the organization. Default: the current message."),
+    ],
+    permissions: Permissions {
+        delegated: &["MailboxSettings.ReadWrite"],
+        application: &["MailboxSettings.ReadWrite"],
+        note: Some(
+            "With Authorization Code only the signed-in user's own settings can be changed.",
+        ),
+    },
+};
 
 #[cfg(test)]
 mod tests {

@@ -11,8 +11,9 @@ use crate::graph::Graph;
 use crate::manifest;
 use crate::model::{CommandResult, Connection, Status};
 use crate::permissions::{missing, satisfies};
+use crate::spec::{CommandSpec, Permissions};
 
-pub const LABEL: &str = "Test Connection";
+pub const LABEL: &str = SPEC.label;
 
 /// The probe: delegated reads /me, app-only lists one user; when the token lacks the
 /// permission for that, a mailbox-free call it does allow, or none.
@@ -32,7 +33,7 @@ fn probe_path(app_only: bool, granted: &[String]) -> Option<&'static str> {
 /// Per command: ready, or which permissions to add.
 fn permission_report(app_only: bool, granted: &[String]) -> Vec<Value> {
     manifest::commands()
-        .into_iter()
+        .iter()
         .filter(|c| c.name != "test-connection")
         .map(|c| {
             let needed = if app_only {
@@ -153,6 +154,23 @@ fn run(graph: &Graph, conn: &Connection, env: &dyn Env) -> Result<CommandResult,
 pub fn test_connection(env: &dyn Env, conn: &Connection) -> CommandResult {
     execute(env, conn, LABEL, |_| Ok(()), |g, ()| run(g, conn, env))
 }
+
+/// What Test Connection declares: the manifest entry, the input it reads, the runner.
+pub const SPEC: CommandSpec = CommandSpec {
+    name: "test-connection",
+    label: "Test Connection",
+    description: "Gets a token, makes one cheap Graph call, and reports per command whether the granted permissions suffice.",
+    deprecated: false,
+    run: |env, conn, _| Ok(test_connection(env, conn)),
+    parameters: &[],
+    permissions: Permissions {
+        delegated: &[],
+        application: &[],
+        note: Some(
+            "Delegated connections need the offline_access scope. The report lists what every other command needs.",
+        ),
+    },
+};
 
 #[cfg(test)]
 mod tests {
