@@ -109,6 +109,11 @@ export class NodeHost {
     };
   }
 
+  /** Workers alive now (idle or busy), for a platform's health report. */
+  get workerCount() {
+    return this.#workers;
+  }
+
   /** Stops every worker (idle ones do not keep the process alive; this ends them now). */
   async close() {
     const idle = this.#idle.splice(0);
@@ -166,7 +171,7 @@ export class NodeHost {
       // The guest gets no environment of the platform's, even through the shim.
       env: {},
     });
-    const slot = { worker, buffer, current: null, retired: false };
+    const slot = { worker, buffer, current: null, started: false, retired: false };
     worker.on("message", (m) => this.#onMessage(slot, m));
     worker.on("error", (e) => this.#onGone(slot, `the worker failed: ${e?.message ?? e}`));
     worker.on("exit", (code) => this.#onGone(slot, `the worker exited (code ${code})`));
@@ -177,7 +182,10 @@ export class NodeHost {
   }
 
   #onMessage(slot, m) {
-    if (m.type === "ready") return slot.ready();
+    if (m.type === "ready") {
+      slot.started = true;
+      return slot.ready();
+    }
     const id = m.type === "rpc" ? m.args?.id : m.id;
     const run = this.#running.get(id);
     if (!run) {
@@ -198,12 +206,12 @@ export class NodeHost {
   #onGone(slot, message) {
     if (slot.retired) return;
     if (slot.current === null) {
-      // Died while idle or starting: forget it.
-      slot.failed?.(new Error(message));
+      slot.retired = true;
+      if (!slot.started) return slot.failed(new Error(message)); // #acquire counts it out
+      // Died while idle: forget it.
       const i = this.#idle.indexOf(slot);
       if (i >= 0) this.#idle.splice(i, 1);
       this.#workers -= 1;
-      slot.retired = true;
       return;
     }
     this.#running.get(slot.current)?.finish({ type: "trap", message });

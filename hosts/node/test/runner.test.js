@@ -2,7 +2,7 @@
 // graph-sim, the allowlist seen from the guest, and the per-invocation time limit.
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
-import { mkdtempSync } from "node:fs";
+import { copyFileSync, mkdtempSync, readdirSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { after, before, test } from "node:test";
@@ -46,6 +46,18 @@ test("with one worker, invocations wait their turn and all finish", async () => 
     ["successful", "successful", "successful"],
   );
   await h.close();
+});
+
+test("a worker that cannot start fails the call and leaves its place in the pool", async () => {
+  const broken = mkdtempSync(path.join(tmpdir(), "o365-broken-"));
+  for (const f of readdirSync(BINDINGS).filter((f) => f.endsWith(".wasm"))) {
+    copyFileSync(path.join(BINDINGS, f), path.join(broken, f));
+  }
+  writeFileSync(path.join(broken, "office365.js"), 'throw new Error("broken bindings");\n');
+  const h = host({ bindings: broken, workers: 1 });
+  await assert.rejects(h.describe(), /broken bindings/);
+  await assert.rejects(h.describe(), /broken bindings/, "a second worker is started, not waited for");
+  assert.equal(h.workerCount, 0);
 });
 
 test("a host the operator blocks is refused inside the guest's request", async () => {
