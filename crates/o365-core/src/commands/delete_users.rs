@@ -4,14 +4,15 @@
 
 use serde_json::{Value, json};
 
+use super::execute;
 use super::params::dry_run_param;
-use super::{error_json, execute, item_error};
 use crate::batch::{self, Request};
 use crate::env::Env;
 use crate::error::Error;
 use crate::graph::Graph;
 use crate::http::{self, segment};
 use crate::model::{CommandResult, Connection, Status};
+use crate::outcome::{error_json, item_error};
 use crate::retry::Idempotency;
 use crate::spec::{CommandSpec, ParamType, Permissions, param};
 use crate::user_list;

@@ -4,7 +4,6 @@
 
 use serde_json::{Value, json};
 
-use super::{error_json, item_error};
 use crate::batch::{self, Request};
 use crate::error::Error;
 use crate::graph::Graph;
@@ -12,6 +11,7 @@ use crate::http::segment;
 use crate::mail::pairs::{self, Pair};
 use crate::message_lookup;
 use crate::model::{CommandResult, Connection, Status};
+use crate::outcome::{error_json, item_error};
 use crate::retry::Idempotency;
 
 /// The listed messages, paired by index with their mailboxes (`mail::pairs`). The same

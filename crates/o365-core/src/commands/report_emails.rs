@@ -5,8 +5,8 @@
 
 use serde_json::{Value, json};
 
+use super::execute;
 use super::params::message_ids_param;
-use super::{error_json, execute, item_error};
 use crate::batch::{self, Request};
 use crate::env::Env;
 use crate::error::Error;
@@ -17,6 +17,7 @@ use crate::mail::message_ref::MessageRef;
 use crate::mailbox::Mailbox;
 use crate::message_lookup;
 use crate::model::{CommandResult, Connection, Status};
+use crate::outcome::{error_json, item_error};
 use crate::retry::Idempotency;
 use crate::spec::{CommandSpec, ParamType, Permissions, param};
 use crate::validate;

@@ -8,9 +8,9 @@ use std::collections::HashMap;
 
 use serde_json::{Value, json};
 
+use super::execute;
 use super::move_copy::{Action, FOLDER};
 use super::params::{destination_param, email_address};
-use super::{error_json, execute, item_error};
 use crate::batch::{self, Request};
 use crate::env::Env;
 use crate::error::Error;
@@ -20,6 +20,7 @@ use crate::input::Values;
 use crate::mail::folders::FolderRef;
 use crate::mailbox::Mailbox;
 use crate::model::{CommandError, CommandResult, Connection, Status};
+use crate::outcome::{error_json, item_error};
 use crate::retry::Idempotency;
 use crate::spec::{CommandSpec, ParamType, Permissions, param};
 

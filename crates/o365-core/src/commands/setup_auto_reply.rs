@@ -4,7 +4,7 @@
 
 use serde_json::{Map, Value, json};
 
-use super::{error_json, execute, item_error};
+use super::execute;
 use crate::batch::{self, Request};
 use crate::env::Env;
 use crate::error::Error;
@@ -12,6 +12,7 @@ use crate::graph::Graph;
 use crate::http::segment;
 use crate::input::Values;
 use crate::model::{CommandResult, Connection, Status};
+use crate::outcome::{error_json, item_error};
 use crate::retry::Idempotency;
 use crate::spec::{CommandSpec, ParamType, Permissions, param};
 use crate::time;

@@ -5,11 +5,11 @@
 use serde_json::{Value, json};
 
 use super::message_ref::MessageRef;
-use crate::commands::item_error;
 use crate::env::Env;
 use crate::error::Error;
 use crate::mailbox::Mailbox;
 use crate::model::{CommandError, Connection};
+use crate::outcome::item_error;
 
 pub const MAILBOXES: &str = "Email Addresses or User IDs";
 pub const MESSAGE_IDS: &str = "Message IDs";
