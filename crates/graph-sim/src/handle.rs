@@ -122,6 +122,29 @@ impl SimHandle {
         lock(&self.sim().identity).expire_all_access_tokens();
     }
 
+    /// Every delta query state token issued so far expires: the next request
+    /// with one answers 410 Gone (`SyncStateNotFound`), as Graph does when
+    /// the sync state is gone.
+    pub fn expire_delta_tokens(&self) {
+        self.sim().expire_delta_tokens();
+    }
+
+    /// Changes a message's properties (Graph JSON, e.g. `{"isRead": true}`)
+    /// as a PATCH does; delta query reports it as updated.
+    pub fn update_message(&self, user: &str, id: &str, patch: Value) -> Result<(), String> {
+        let Value::Object(patch) = patch else {
+            return Err("the patch must be a JSON object".into());
+        };
+        self.with_mailbox(user, |mbx| {
+            let m = mbx
+                .message_mut(id)
+                .ok_or_else(|| format!("no message '{id}'"))?;
+            m.item.props.extend(patch);
+            Ok(())
+        })
+        .unwrap_or_else(|| Err(format!("no mailbox for '{user}'")))
+    }
+
     /// Lifetime (`expires_in`) of access tokens issued from now on.
     pub fn set_access_token_lifetime(&self, secs: u64) {
         self.sim().set_token_lifetime(secs);

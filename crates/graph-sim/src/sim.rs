@@ -15,6 +15,8 @@ pub(crate) struct Sim {
     pub tenant: Tenant,
     pub strict_refresh_rotation: bool,
     token_lifetime: AtomicU64,
+    /// Delta tokens carry it; a new generation makes older ones expire (410).
+    delta_generation: AtomicU64,
     /// HS256 key for access tokens; random per instance.
     pub signing_key: [u8; 32],
     pub data: Mutex<TenantData>,
@@ -29,6 +31,7 @@ impl Sim {
             tenant,
             strict_refresh_rotation: config.strict_refresh_rotation,
             token_lifetime: AtomicU64::new(config.access_token_lifetime_secs),
+            delta_generation: AtomicU64::new(1),
             signing_key: ids::random_bytes(),
             data: Mutex::new(data),
             identity: Mutex::new(IdentityStore::default()),
@@ -43,6 +46,15 @@ impl Sim {
 
     pub(crate) fn set_token_lifetime(&self, secs: u64) {
         self.token_lifetime.store(secs, Ordering::Relaxed);
+    }
+
+    pub(crate) fn delta_generation(&self) -> u64 {
+        self.delta_generation.load(Ordering::Relaxed)
+    }
+
+    /// Every delta and skip token issued so far stops working.
+    pub(crate) fn expire_delta_tokens(&self) {
+        self.delta_generation.fetch_add(1, Ordering::Relaxed);
     }
 }
 

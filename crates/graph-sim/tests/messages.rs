@@ -406,3 +406,106 @@ async fn inbox_rules_are_listed_in_sequence() {
         "Newsletters to Archive"
     );
 }
+
+/// The path and query of an absolute link on the Graph origin.
+fn below_origin(link: &Value) -> String {
+    link.as_str()
+        .unwrap()
+        .strip_prefix("https://graph.microsoft.com")
+        .unwrap()
+        .to_string()
+}
+
+#[tokio::test]
+async fn delta_pages_by_maxpagesize_then_reports_changes_and_expires() {
+    let sim = sim().await;
+    let token = delegated_token(&sim).await;
+    let upn = "soc.analyst@contoso.example";
+    let page_size = [("prefer", "odata.maxpagesize=2, IdType=\"ImmutableId\"")];
+    let first = get_with(
+        &sim,
+        &token,
+        "/v1.0/me/mailFolders/inbox/messages/delta?changeType=created&$select=subject,receivedDateTime",
+        &page_size,
+    )
+    .await;
+    assert_eq!(first.status, 200, "{}", first.body);
+    assert!(
+        first
+            .header("preference-applied")
+            .unwrap()
+            .contains("odata.maxpagesize=2")
+    );
+    let mut page = first.json();
+    let mut initial = Vec::new();
+    let delta_link = loop {
+        let items = page["value"].as_array().unwrap().clone();
+        assert!(items.len() <= 2);
+        for m in &items {
+            assert!(m.get("body").is_none(), "$select travels in the tokens");
+            initial.push(m["subject"].as_str().unwrap().to_string());
+        }
+        if let Some(next) = page.get("@odata.nextLink") {
+            assert!(
+                next.as_str().unwrap().contains("$skiptoken=")
+                    || next.as_str().unwrap().contains("%24skiptoken=")
+            );
+            page = get_with(&sim, &token, &below_origin(next), &page_size)
+                .await
+                .json();
+        } else {
+            break page["@odata.deltaLink"].clone();
+        }
+    };
+    let listed = get(&sim, &token, "/v1.0/me/mailFolders/inbox/messages?$top=100")
+        .await
+        .json();
+    assert_eq!(
+        initial.len(),
+        listed["value"].as_array().unwrap().len(),
+        "the initial round lists the folder"
+    );
+
+    // An old message moved in and a read flag set: only the created one comes.
+    let old = sim
+        .insert_message(
+            upn,
+            "junkemail",
+            json!({"subject": "old, moved in", "receivedDateTime": "2020-01-01T00:00:00Z"}),
+        )
+        .unwrap();
+    sim.move_message(upn, &old, "inbox").unwrap();
+    let some = listed["value"][0]["id"].as_str().unwrap().to_string();
+    sim.update_message(upn, &some, json!({"isRead": true}))
+        .unwrap();
+    let round = get_with(&sim, &token, &below_origin(&delta_link), &page_size).await;
+    assert_eq!(round.status, 200, "{}", round.body);
+    let round = round.json();
+    let subjects: Vec<&str> = round["value"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| m["subject"].as_str().unwrap())
+        .collect();
+    assert_eq!(subjects, ["old, moved in"]);
+    assert!(round.get("@odata.deltaLink").is_some());
+
+    // Refused options, and a token Graph no longer knows: 410.
+    let top = get(
+        &sim,
+        &token,
+        "/v1.0/me/mailFolders/inbox/messages/delta?$top=5",
+    )
+    .await;
+    assert_eq!(top.status, 400, "{}", top.body);
+    let filter = get(
+        &sim,
+        &token,
+        "/v1.0/me/mailFolders/inbox/messages/delta?$filter=isRead%20eq%20false",
+    )
+    .await;
+    assert_eq!(filter.status, 400, "{}", filter.body);
+    sim.expire_delta_tokens();
+    let gone = get(&sim, &token, &below_origin(&round["@odata.deltaLink"])).await;
+    graph_error(&gone, 410, "SyncStateNotFound");
+}

@@ -315,6 +315,63 @@ impl<'a> Graph<'a> {
         Ok(())
     }
 
+    /// A GET of an absolute URL (a delta link), parsed as JSON.
+    pub fn get_json_url(&self, url: &str, headers: &[(String, String)]) -> Result<Value, Error> {
+        let response = self.send(self.get_request(url, headers), Idempotency::Idempotent)?;
+        parse_json(&response)
+    }
+
+    /// Refuses a delta link that is not a round of delta on a folder's messages
+    /// of `mailbox_path` (`me`, `users/<x>`) on this cloud's Graph: another
+    /// origin, API version, mailbox or resource, a fragment, or (for links Graph
+    /// gave, `from_graph`) query options other than its state tokens.
+    pub fn check_delta_link(
+        &self,
+        mailbox_path: &str,
+        link: &str,
+        from_graph: bool,
+    ) -> Result<(), Error> {
+        let refuse = |why: String| Err(Error::Protocol(format!("Refusing the delta link: {why}.")));
+        let origin = http::origin(link).unwrap_or_else(|| "(no origin)".to_string());
+        if !link.starts_with(&format!("{}/", self.base)) || origin != self.origin {
+            return refuse(format!("it is not on {}", self.base));
+        }
+        if link.contains('#') {
+            return refuse("it carries a fragment (#...)".to_string());
+        }
+        let (path, query) = split_target(link);
+        let (mailbox, rest) = mailbox_and_rest(&path);
+        // The same decoding for the wanted mailbox as for the link's.
+        let (ours, _) = split_target(&format!("https://host/version/{mailbox_path}/x"));
+        let (wanted, _) = mailbox_and_rest(&ours);
+        let same = mailbox.as_deref() == wanted.as_deref()
+            || self.same_mailbox(mailbox.as_deref(), wanted.as_deref());
+        if !same {
+            return refuse(format!(
+                "it names mailbox '{}', not '{}'",
+                mailbox.as_deref().unwrap_or("(none)"),
+                mailbox_path
+            ));
+        }
+        let shape_ok = matches!(rest.as_slice(),
+            [_, folders, _, messages, delta]
+                if folders == "mailfolders" && messages == "messages" && delta == "delta");
+        if !shape_ok {
+            return refuse(format!(
+                "its path /{} is not a folder's messages/delta",
+                rest.join("/")
+            ));
+        }
+        if from_graph
+            && let Some((key, _)) = query
+                .iter()
+                .find(|(k, _)| k != "$skiptoken" && k != "$deltatoken")
+        {
+            return refuse(format!("it adds the query option {key}"));
+        }
+        Ok(())
+    }
+
     /// Whether two mailbox names (`me`, `users/<upn or id>`) are one mailbox: Graph
     /// writes nextLinks with the mailbox's id where the request had its address, so
     /// both are looked up (once each) when they differ.
@@ -526,6 +583,34 @@ mod tests {
             200,
             json!({"access_token": format!("at-{n}"), "expires_in": 3600}),
         )
+    }
+
+    #[test]
+    fn delta_links_must_be_a_folder_round_of_the_mailbox() {
+        let env = FakeEnv::new(vec![]);
+        let c = conn();
+        let g = Graph::new(&env, &c, RetryPolicy::default());
+        let base = "https://graph.microsoft.com/v1.0/users/alex%40contoso.example/mailFolders/AAMk%3D/messages/delta";
+        let mbx = "users/alex%40contoso.example";
+        assert!(
+            g.check_delta_link(mbx, &format!("{base}?$deltatoken=x"), true)
+                .is_ok()
+        );
+        assert!(
+            g.check_delta_link(mbx, &format!("{base}?changeType=created&$select=id"), false)
+                .is_ok()
+        );
+        for (link, from_graph, why) in [
+            (format!("{base}?changeType=created"), true, "adds the query option changetype"),
+            ("https://evil.example/v1.0/users/alex%40contoso.example/mailFolders/x/messages/delta".to_string(), false, "not on"),
+            ("https://graph.microsoft.com/v1.0evil/users/alex%40contoso.example/mailFolders/x/messages/delta".to_string(), false, "not on"),
+            (format!("{base}#frag"), false, "fragment"),
+            ("https://graph.microsoft.com/v1.0/users/alex%40contoso.example/messages".to_string(), false, "not a folder's messages/delta"),
+        ] {
+            let e = g.check_delta_link(mbx, &link, from_graph).unwrap_err().to_string();
+            assert!(e.contains(why), "{link}: {e}");
+        }
+        assert!(env.sent().is_empty(), "no lookups for these");
     }
 
     #[test]

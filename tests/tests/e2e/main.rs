@@ -9,6 +9,7 @@ mod fetch;
 mod folders;
 mod hostile;
 mod hostile_server;
+mod ingest;
 mod inputs;
 mod isolation;
 mod json_entry;

@@ -52,6 +52,21 @@ pub(super) fn route(
     if method != Method::GET {
         return message_actions::route(ctx, target, scope, tail);
     }
+    match (tail, scope) {
+        ([d], Scope::Folder(keys)) if is(d, "delta") => {
+            super::message_delta::delta(ctx, target, keys)
+        }
+        _ => read(ctx, target, scope, tail),
+    }
+}
+
+fn read(
+    ctx: &Ctx<'_>,
+    target: Target<'_>,
+    scope: &Scope<'_>,
+    tail: &[String],
+) -> Result<Resp, GraphError> {
+    let method = ctx.req.method;
     match tail {
         [] if method == Method::GET => list(ctx, target, scope),
         [id] if method == Method::GET => get(ctx, target, id),
@@ -212,7 +227,7 @@ fn list(ctx: &Ctx<'_>, target: Target<'_>, scope: &Scope<'_>) -> Result<Resp, Gr
 
 /// `attachments` as `$expand=attachments` gives it: file contents inline,
 /// items without their content.
-fn attachment_list(m: &Message) -> Value {
+pub(super) fn attachment_list(m: &Message) -> Value {
     Value::Array(
         m.item
             .attachments

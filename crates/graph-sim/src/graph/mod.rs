@@ -11,6 +11,7 @@ mod mail_folders;
 pub(crate) mod mailbox;
 mod mailbox_settings;
 mod message_actions;
+mod message_delta;
 mod message_query;
 mod message_rules;
 mod messages;

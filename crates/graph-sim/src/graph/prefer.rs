@@ -10,6 +10,8 @@ pub(crate) struct Prefer {
     pub immutable_id: bool,
     /// `Some(true)` for text bodies, `Some(false)` for html, None: as stored.
     pub body_text: Option<bool>,
+    /// `odata.maxpagesize=N` (delta query pages by it).
+    pub max_page_size: Option<usize>,
 }
 
 impl Prefer {
@@ -26,6 +28,9 @@ impl Prefer {
                 let val = val.trim().trim_matches('"');
                 match name.trim().to_ascii_lowercase().as_str() {
                     "idtype" => p.immutable_id = val.eq_ignore_ascii_case("ImmutableId"),
+                    "odata.maxpagesize" => {
+                        p.max_page_size = val.parse().ok().filter(|n| *n > 0);
+                    }
                     "outlook.body-content-type" => {
                         p.body_text = match val.to_ascii_lowercase().as_str() {
                             "text" => Some(true),
@@ -58,6 +63,9 @@ impl Prefer {
             Some(true) => applied.push("outlook.body-content-type=\"text\"".into()),
             Some(false) => applied.push("outlook.body-content-type=\"html\"".into()),
             None => {}
+        }
+        if let Some(n) = self.max_page_size {
+            applied.push(format!("odata.maxpagesize={n}"));
         }
         if applied.is_empty() {
             Vec::new()

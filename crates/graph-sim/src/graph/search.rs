@@ -343,6 +343,8 @@ mod tests {
             moves: 0,
             received: time::parse_iso("2022-01-09T10:00:00Z").unwrap(),
             item,
+            arrived: 1,
+            changed: 1,
         }
     }
 

@@ -74,6 +74,8 @@ pub(crate) struct Mailbox {
     pub(super) inserted: u64,
     /// Inbox rules as Graph messageRule JSON (see `rules.rs`).
     pub(super) rules: Vec<Value>,
+    /// Change numbers and removals for delta query (see `delta.rs`).
+    pub(super) changes: super::delta::Changes,
 }
 
 impl Mailbox {
@@ -86,6 +88,7 @@ impl Mailbox {
             messages: Vec::new(),
             inserted: 0,
             rules: Vec::new(),
+            changes: super::delta::Changes::default(),
         }
     }
 

@@ -63,6 +63,10 @@ pub(crate) struct Message {
     /// `receivedDateTime` as Unix seconds, for ordering and filtering.
     pub received: i64,
     pub item: Item,
+    /// The mailbox's change number when the message came into its folder
+    /// and when it last changed there (delta query, `store/delta.rs`).
+    pub arrived: u64,
+    pub changed: u64,
 }
 
 /// Which id form responses carry (`Prefer: IdType="ImmutableId"`).

@@ -91,6 +91,7 @@ impl Mailbox {
             .and_then(Value::as_str)
             .and_then(time::parse_iso)
             .unwrap_or(0);
+        let seq = self.changes.next();
         self.messages.push(Message {
             rest_id: ids::message_id(&self.owner_id, &immutable_id, folder_id, 0),
             immutable_id,
@@ -98,6 +99,8 @@ impl Mailbox {
             moves: 0,
             received,
             item,
+            arrived: seq,
+            changed: seq,
         });
         self.messages.last().expect("just pushed")
     }
@@ -113,7 +116,11 @@ impl Mailbox {
         }
         let i = self.index_of(id)?;
         let owner = self.owner_id.clone();
+        let left = &self.messages[i];
+        let seq = self.changes.remove(left, super::delta::Reason::Changed);
         let m = &mut self.messages[i];
+        m.arrived = seq;
+        m.changed = seq;
         m.moves += 1;
         m.folder_id = dest_folder_id.to_string();
         m.rest_id = ids::message_id(&owner, &m.immutable_id, dest_folder_id, m.moves);
@@ -159,6 +166,8 @@ impl Mailbox {
     /// Removes a message for good (a purge).
     pub(crate) fn remove_message(&mut self, id: &str) -> Result<Message, MessageError> {
         let i = self.index_of(id)?;
+        self.changes
+            .remove(&self.messages[i], super::delta::Reason::Deleted);
         Ok(self.messages.remove(i))
     }
 

@@ -3,6 +3,7 @@
 
 pub(crate) mod activity;
 pub(crate) mod admin;
+pub(crate) mod delta;
 pub(crate) mod directory;
 pub(crate) mod mailbox;
 pub(crate) mod message;

@@ -53,8 +53,11 @@ fn folder_id(mbx: &Mailbox, well_known: &str) -> Result<String, MessageError> {
 }
 
 impl Mailbox {
+    /// A message to change: it counts as updated for delta query.
     pub(crate) fn message_mut(&mut self, id: &str) -> Option<&mut Message> {
-        self.messages.iter_mut().find(|m| m.has_id(id))
+        let m = self.messages.iter_mut().find(|m| m.has_id(id))?;
+        m.changed = self.changes.next();
+        Some(m)
     }
 
     /// A new message in `folder_id` holding `item` (new ids, new attachment ids).

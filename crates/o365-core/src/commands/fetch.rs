@@ -22,7 +22,8 @@ use serde_json::{Value, json};
 use crate::env::Env;
 use crate::error::Error;
 use crate::graph::Graph;
-use crate::mail::cursor::Cursor;
+use crate::mail::cursor::{Cursor, DeltaState, Mark};
+use crate::mail::delta::{self, Walk};
 use crate::mail::enrich::Enricher;
 use crate::mail::events;
 use crate::mail::folders::FolderRef;
@@ -161,6 +162,162 @@ struct FolderRun {
     more: bool,
     rejected: Vec<Value>,
     stopped: Option<Error>,
+    /// The folder's delta state for the next run (runs without Filter and Search).
+    delta: Option<DeltaState>,
+    /// Graph had lost the sync state and the round started again.
+    restarted: bool,
+    /// How the folder was read: `window`, `backlog` or `delta`.
+    mode: &'static str,
+}
+
+/// A folder Graph does not know is the parameter's fault.
+fn folder_error(e: Error, plan: &FetchPlan, folder: Option<&FolderRef>, key: &str) -> Error {
+    match (&e, folder) {
+        (Error::Graph { code, .. }, Some(_))
+            if code == "ErrorItemNotFound" || code == "ErrorInvalidIdMalformed" =>
+        {
+            e.for_parameter(plan.folder_label, key)
+        }
+        _ => e,
+    }
+}
+
+/// A scheduled run without Filter and Search follows the folder with delta
+/// query once a previous run set it up (see `mail/delta.rs`).
+fn delta_mode(plan: &FetchPlan, folder: Option<&FolderRef>) -> bool {
+    plan.cursor.is_some() && plan.criteria == Criteria::None && folder.is_some()
+}
+
+fn delivered_ids_and_times(messages: &[Value], fallback: i64) -> Vec<(String, i64)> {
+    messages
+        .iter()
+        .filter_map(|m| {
+            let id = m["id"].as_str()?.to_string();
+            let at = m["receivedDateTime"].as_str().and_then(time::parse_utc);
+            Some((id, at.unwrap_or(fallback)))
+        })
+        .collect()
+}
+
+/// A run of a folder in delta state: its backlog first (oldest first), then
+/// the delta rounds with what the cap leaves.
+fn run_delta(
+    graph: &Graph,
+    env: &dyn Env,
+    plan: &FetchPlan,
+    folder: Option<&FolderRef>,
+    key: String,
+    state: &DeltaState,
+) -> Result<FolderRun, Error> {
+    let mut state = state.clone();
+    let mut run = FolderRun {
+        key,
+        messages: Vec::new(),
+        more: false,
+        rejected: Vec::new(),
+        stopped: None,
+        delta: None,
+        restarted: false,
+        mode: "delta",
+    };
+    if let Some(mut mark) = state.backlog.clone() {
+        run.mode = "backlog";
+        let folder_id = delta::folder_of(&state.link).ok_or_else(|| {
+            Error::input(crate::mail::cursor::LABEL, "has a delta link that names no folder. Pass the 'cursor' object of the previous Fetch Event's context data unchanged.")
+        })?;
+        let seen: HashSet<String> = mark.ids.iter().cloned().collect();
+        let headers = prefer(plan.immutable);
+        let remembered = state.clone();
+        let was_delivered = |id: &str| remembered.was_delivered(id);
+        let fetched = Listing {
+            mailbox: &plan.mailbox,
+            folder: Some(&folder_id),
+            after: Some(mark.received),
+            before: None,
+            criteria: &Criteria::None,
+            order: Order::OldestFirst,
+            limit: plan.limit,
+            seen: &seen,
+            delivered: Some(&was_delivered),
+            expand_attachments: plan.events,
+            headers: &headers,
+        }
+        .fetch(graph, env, &format!("messages of {}", run.key))
+        .map_err(|e| folder_error(e, plan, folder, &run.key))?;
+        mark.advance(&fetched.messages);
+        let fresh = fetched.messages;
+        for (id, at) in delivered_ids_and_times(&fresh, mark.received) {
+            state.remember(&id, at);
+        }
+        let done = !fetched.more && fetched.stopped.is_none();
+        state.backlog = (!done).then_some(mark);
+        run.messages = fresh;
+        run.more = fetched.more;
+        run.rejected = fetched.rejected;
+        run.stopped = fetched.stopped;
+    }
+    let room = plan.limit.saturating_sub(run.messages.len());
+    if state.backlog.is_none() && room > 0 {
+        let what = format!("new messages of {}", run.key);
+        let walked = Walk {
+            graph,
+            env,
+            mailbox: &plan.mailbox,
+            limit: room,
+            immutable: plan.immutable,
+            expand_attachments: plan.events,
+            what: &what,
+        }
+        .run(&mut state)
+        .map_err(|e| folder_error(e, plan, folder, &run.key))?;
+        run.messages.extend(walked.messages);
+        run.more = walked.more;
+        run.rejected.extend(walked.rejected);
+        run.stopped = walked.stopped;
+        run.restarted = walked.restarted;
+    }
+    run.delta = Some(state);
+    Ok(run)
+}
+
+/// The first run of a folder without Filter and Search: a first round of
+/// delta from the window's End Time to its deltaLink, then the window's
+/// listing (see `mail/delta.rs`). None when Graph has no delta for the
+/// folder (21Vianet): the folder then keeps a received-time mark.
+fn baseline(
+    graph: &Graph,
+    env: &dyn Env,
+    plan: &FetchPlan,
+    folder_id: &str,
+    key: &str,
+) -> Option<(String, usize)> {
+    let until = plan
+        .before
+        .unwrap_or_else(|| i64::try_from(env.now_unix_secs()).unwrap_or(i64::MAX));
+    let link = delta::initial_link(graph, &plan.mailbox, folder_id, until, false, plan.events);
+    let what = format!("first delta round of {key}");
+    let walk = Walk {
+        graph,
+        env,
+        mailbox: &plan.mailbox,
+        limit: 0,
+        immutable: plan.immutable,
+        expand_attachments: plan.events,
+        what: &what,
+    };
+    match walk.baseline(&link) {
+        Ok(found) => Some(found),
+        Err(e) => {
+            env.log(
+                crate::env::LogLevel::Warn,
+                &format!(
+                    "{key}: no delta query ({}); the cursor keeps a received-time mark for this folder.",
+                    e.user_message()
+                ),
+            );
+            None
+        }
+    }
 }
 
 fn run_folder(
@@ -171,6 +328,15 @@ fn run_folder(
     headers: &[(String, String)],
 ) -> Result<FolderRun, Error> {
     let key = folder.map_or_else(|| "(all folders)".to_string(), FolderRef::key);
+    let delta_mode = delta_mode(plan, folder);
+    if let Some(state) = plan
+        .cursor
+        .as_ref()
+        .and_then(|c| c.delta(&key))
+        .filter(|_| delta_mode)
+    {
+        return run_delta(graph, env, plan, folder, key, state);
+    }
     let resolved = folder
         .map(|f| f.resolve(graph, &plan.mailbox, plan.folder_label))
         .transpose()?;
@@ -181,6 +347,11 @@ fn run_folder(
         after = Some(mark);
         seen = ids;
     }
+    // Before the listing, so mail arriving during it is in the rounds.
+    let baseline = match (delta_mode, resolved.as_deref()) {
+        (true, Some(id)) => baseline(graph, env, plan, id, &key),
+        _ => None,
+    };
     let listing = Listing {
         mailbox: &plan.mailbox,
         folder: resolved.as_deref(),
@@ -190,25 +361,40 @@ fn run_folder(
         order: plan.order,
         limit: plan.limit,
         seen: &seen,
+        delivered: None,
         expand_attachments: plan.events,
         headers,
     };
     let fetched = listing
         .fetch(graph, env, &format!("messages of {key}"))
-        .map_err(|e| match (&e, folder) {
-            (Error::Graph { code, .. }, Some(_))
-                if code == "ErrorItemNotFound" || code == "ErrorInvalidIdMalformed" =>
-            {
-                e.for_parameter(plan.folder_label, &key)
+        .map_err(|e| folder_error(e, plan, folder, &key))?;
+    let delta = match (baseline, after) {
+        (Some((link, after_window)), Some(floor)) => {
+            let mut state = DeltaState::new(link, floor);
+            for (id, at) in delivered_ids_and_times(&fetched.messages, floor) {
+                state.remember(&id, at);
             }
-            _ => e,
-        })?;
+            if fetched.more || fetched.stopped.is_some() || after_window > 0 {
+                let mut mark = Mark {
+                    received: floor,
+                    ids: seen.iter().cloned().collect(),
+                };
+                mark.advance(&fetched.messages);
+                state.backlog = Some(mark);
+            }
+            Some(state)
+        }
+        _ => None,
+    };
     Ok(FolderRun {
         key,
         messages: fetched.messages,
         more: fetched.more,
         rejected: fetched.rejected,
         stopped: fetched.stopped,
+        delta,
+        restarted: false,
+        mode: "window",
     })
 }
 
@@ -265,11 +451,19 @@ pub fn run(graph: &Graph, env: &dyn Env, mut plan: FetchPlan) -> Result<CommandR
                 // message delivered now could put the mark past older unread ones.
                 let search_cut =
                     run.stopped.is_some() && matches!(plan.criteria, Criteria::Search(_));
-                if let Some(c) = cursor_out.as_mut().filter(|_| !search_cut) {
-                    c.advance(&run.key, &run.messages);
+                match (cursor_out.as_mut(), run.delta.take()) {
+                    (Some(c), Some(state)) => c.set_delta(&run.key, state),
+                    (Some(c), None) if !search_cut => c.advance(&run.key, &run.messages),
+                    _ => {}
                 }
                 let mut summary =
                     json!({"folder": run.key, "count": run.messages.len(), "more": run.more});
+                if plan.cursor.is_some() {
+                    summary["cursor-mode"] = json!(run.mode);
+                }
+                if run.restarted {
+                    summary["restarted"] = json!(true);
+                }
                 if !run.rejected.is_empty() {
                     summary["rejected"] = Value::Array(std::mem::take(&mut run.rejected));
                 }

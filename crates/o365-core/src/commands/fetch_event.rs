@@ -186,8 +186,8 @@ pub const SPEC: CommandSpec = CommandSpec {
             .describe("Minutes subtracted from Start Time so late-indexed emails are not lost: emails are fetched between Start Time - Tolerance Scope and End Time."),
         immutable_ids(),
         param("cursor", "Cursor", ParamType::Json, false)
-            .example("{\"version\": 1, \"mailbox\": \"me\", \"folders\": {\"inbox\": {\"receivedDateTime\": \"2025-03-01T10:14:58Z\", \"ids\": [\"AAMk...\"]}}}")
-            .describe("The 'cursor' of the previous run's context data. Each folder then starts at the newest email the previous run delivered, without delivering it again: no email is skipped or duplicated between scheduled runs."),
+            .example("{\"version\": 2, \"mailbox\": \"me\", \"folders\": {\"inbox\": {\"delta\": {\"link\": \"https://graph.microsoft.com/v1.0/me/mailFolders/inbox/messages/delta?$deltatoken=...\", \"page\": [], \"floor\": \"2025-03-01T00:00:00Z\", \"delivered\": [], \"forgotten\": null, \"backlog\": null}}}}")
+            .describe("The 'cursor' of the previous run's context data, unchanged. Without Filter and Search each folder then follows Graph's delta query: every email that came into the folder since the previous run (moved-in older ones too) is delivered once, and Start Time and End Time apply to the first run only. With Filter or Search each folder starts at the newest email the previous run delivered. No email is skipped or duplicated between scheduled runs."),
     ],
     permissions: MAIL_READ,
 };

@@ -66,6 +66,8 @@ pub struct Listing<'a> {
     pub limit: usize,
     /// Ids already delivered (a cursor's); skipped, and not counted.
     pub seen: &'a HashSet<String>,
+    /// Other deliveries to skip the same way (a delta cursor's remembered ids).
+    pub delivered: Option<&'a dyn Fn(&str) -> bool>,
     pub expand_attachments: bool,
     /// Request headers for every page (`Prefer: IdType="ImmutableId"`).
     pub headers: &'a [(String, String)],
@@ -140,7 +142,7 @@ impl Listing<'_> {
         else {
             return Verdict::Reject("has no id".into());
         };
-        if self.seen.contains(id) {
+        if self.seen.contains(id) || self.delivered.is_some_and(|d| d(id)) {
             return Verdict::Skip;
         }
         let Some(raw) = m.get("receivedDateTime").and_then(Value::as_str) else {
@@ -306,7 +308,7 @@ impl Listing<'_> {
     }
 }
 
-fn reject(rejected: &mut Vec<Value>, m: &Value, reason: String) {
+pub(crate) fn reject(rejected: &mut Vec<Value>, m: &Value, reason: String) {
     if rejected.len() < MAX_REJECTED_LISTED {
         rejected.push(serde_json::json!({
             "id": m.get("id").and_then(Value::as_str).map(clip),
@@ -348,6 +350,7 @@ mod tests {
             order: Order::OldestFirst,
             limit: 5,
             seen,
+            delivered: None,
             expand_attachments: true,
             headers: &[],
         }

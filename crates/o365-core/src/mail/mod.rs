@@ -4,6 +4,7 @@
 
 pub mod attachments;
 pub mod cursor;
+pub mod delta;
 pub mod eml;
 pub mod enrich;
 pub mod events;
