@@ -29,6 +29,9 @@ mod time;
 mod upload;
 mod wire;
 
+#[cfg(test)]
+mod layering_tests;
+
 use std::net::SocketAddr;
 use std::sync::Arc;
 

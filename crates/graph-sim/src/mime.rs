@@ -8,7 +8,7 @@ use base64::engine::general_purpose::STANDARD;
 use serde_json::Value;
 use sha2::{Digest, Sha256};
 
-use crate::store::message::{Content, Item};
+use crate::store::item::{Content, Item};
 use crate::time;
 
 /// Headers this module writes itself; stored copies of them are skipped.

@@ -23,6 +23,7 @@ pub mod mailbox;
 pub mod manifest;
 pub mod message_lookup;
 pub mod model;
+pub mod outcome;
 pub mod permissions;
 mod redaction;
 pub mod retry;
@@ -34,6 +35,8 @@ pub mod wire;
 
 #[cfg(test)]
 mod hostile_tests;
+#[cfg(test)]
+mod layering_tests;
 #[cfg(test)]
 pub(crate) mod testing;
 

@@ -199,9 +199,15 @@ async fn remove_licenses_reports_group_licenses_per_item() {
             .unwrap()
             .contains("inherited from a group membership")
     );
-    let adele = &out.result["raw-data"]["value"][1];
-    assert_eq!(adele["status"], "partially-removed");
-    assert_eq!(adele["removed"][0]["skuPartNumber"], "EMS");
+    let adele = &out.result["raw-data"]["items"][1];
+    assert_eq!(adele["item"], ADELE);
+    assert_eq!(adele["status"], "partially-succeeded");
+    assert_eq!(adele["outcome"], "partially-removed");
+    assert_eq!(adele["data"]["removed"][0]["skuPartNumber"], "EMS");
+    assert_eq!(
+        adele["partErrors"][0]["part"],
+        format!("ENTERPRISEPACK of {ADELE}")
+    );
     // The demo app may read licenses but not change them.
     let denied = f
         .run(

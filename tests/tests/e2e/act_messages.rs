@@ -234,22 +234,28 @@ async fn tenant_wide_search_and_move_reports_every_mailbox() {
         )
         .await;
     assert_eq!(out.status(), "successful", "{:#}", out.result);
-    let per: Vec<(String, String)> = out.result["raw-data"]["value"]
+    let per: Vec<(String, String, String)> = out.result["raw-data"]["items"]
         .as_array()
         .unwrap()
         .iter()
         .map(|m| {
             (
-                m["mailbox"].as_str().unwrap().to_string(),
+                m["item"].as_str().unwrap().to_string(),
                 m["status"].as_str().unwrap().to_string(),
+                m["outcome"].as_str().unwrap().to_string(),
             )
         })
         .collect();
     assert_eq!(per.len(), 6, "{per:?}");
-    assert_eq!(per.iter().filter(|(_, s)| s == "moved").count(), 5);
+    assert_eq!(
+        per.iter()
+            .filter(|(_, s, o)| s == "succeeded" && o == "moved")
+            .count(),
+        5
+    );
     assert!(
         per.iter()
-            .any(|(m, s)| m.contains("#EXT#") && s == "skipped")
+            .any(|(m, s, _)| m.contains("#EXT#") && s == "skipped")
     );
     for user in [ANALYST, ALEX, ADELE] {
         assert_eq!(
@@ -275,9 +281,10 @@ async fn dry_run_lists_matches_and_changes_nothing() {
         .await;
     assert_eq!(out.status(), "successful", "{:#}", out.result);
     assert_eq!(out.result["key-fields"]["matched"], 1);
-    assert_eq!(out.result["raw-data"]["value"][0]["status"], "would-act");
+    assert_eq!(out.result["raw-data"]["items"][0]["outcome"], "would-act");
+    assert_eq!(out.result["raw-data"]["items"][0]["item"], "me");
     assert_eq!(
-        out.result["raw-data"]["value"][0]["messages"][0]["id"],
+        out.result["raw-data"]["items"][0]["data"]["messages"][0]["id"],
         message(&f, ANALYST, INVOICE)["id"]
     );
     assert_eq!(f.sim.messages_of(ANALYST), before, "nothing moved");

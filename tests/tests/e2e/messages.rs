@@ -53,13 +53,22 @@ async fn messages_by_id_and_internet_message_id_with_partial_success() {
             .unwrap()
             .contains(ALEX)
     );
-    let items = out.result["context-data"]["items"].as_array().unwrap();
+    let items = out.result["raw-data"]["items"].as_array().unwrap();
     assert_eq!(
         items
             .iter()
             .map(|i| i["status"].as_str().unwrap())
             .collect::<Vec<_>>(),
-        ["successful", "successful", "failed"]
+        ["succeeded", "succeeded", "failed"]
+    );
+    assert_eq!(
+        items[2]["item"],
+        format!("AAMkAGVmMDEzMTM4LTZmYWUAAA== in {ALEX}")
+    );
+    assert_eq!(items[2]["error"]["statusCode"], 404);
+    assert_eq!(
+        errors[0]["failure-indicator"],
+        format!("Get Email Messages failed for 'AAMkAGVmMDEzMTM4LTZmYWUAAA== in {ALEX}'.")
     );
     // The internetMessageId went through $filter.
     assert!(

@@ -4,9 +4,8 @@
 use http::{Method, StatusCode};
 use serde_json::{Value, json};
 
-use super::mail_folders::item_not_found;
+use super::lookup::{READ, find, item_not_found, with_mailbox};
 use super::mailbox::Target;
-use super::messages::{READ, find, with_mailbox};
 use super::{Ctx, is, method_not_allowed, odata};
 use crate::error::GraphError;
 use crate::ids;

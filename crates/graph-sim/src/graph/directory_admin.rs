@@ -6,9 +6,8 @@ use http::{Method, StatusCode};
 use serde_json::{Value, json};
 
 use super::auth::{Need, Principal};
+use super::lookup::{json_body, user_json, user_not_found};
 use super::mailbox::Target;
-use super::message_actions::json_body;
-use super::users::{not_found, user_json};
 use super::{Ctx, method_not_allowed};
 use crate::error::GraphError;
 use crate::sim::lock;
@@ -58,7 +57,7 @@ fn user_id(ctx: &Ctx<'_>, data: &TenantData, target: Target<'_>) -> Result<Strin
     data.directory
         .find(key)
         .map(|u| u.id.clone())
-        .ok_or_else(|| not_found(key))
+        .ok_or_else(|| user_not_found(key))
 }
 
 fn caller_id<'c>(ctx: &'c Ctx<'_>) -> Option<&'c str> {
@@ -96,7 +95,10 @@ pub(super) fn delete_user(ctx: &Ctx<'_>, key: &str) -> Result<Resp, GraphError> 
     if !may_act_on(ctx, &data, &id, &[USER_ADMIN]) {
         return Err(GraphError::directory_denied());
     }
-    let user = data.directory.remove(&id).ok_or_else(|| not_found(key))?;
+    let user = data
+        .directory
+        .remove(&id)
+        .ok_or_else(|| user_not_found(key))?;
     let mailbox = data.mailboxes.remove(&id);
     let now = ctx.meta.now;
     data.admin.deleted.push((user, mailbox, now));
@@ -185,7 +187,10 @@ pub(super) fn assign_license(ctx: &Ctx<'_>, target: Target<'_>) -> Result<Resp, 
         ),
     })?;
     sync_assigned_licenses(&mut data);
-    let user = data.directory.find(&id).ok_or_else(|| not_found(&id))?;
+    let user = data
+        .directory
+        .find(&id)
+        .ok_or_else(|| user_not_found(&id))?;
     let mut v = user_json(user, None);
     v["@odata.context"] = json!(ctx.context("users/$entity"));
     Ok(ctx.ok(StatusCode::OK, &v))

@@ -5,11 +5,12 @@ use http::{Method, StatusCode};
 use serde_json::Value;
 
 use super::auth::Need;
+use super::lookup::{Scope, item_not_found, resolve_path};
 use super::mailbox::{self, Target};
-use super::{Ctx, is, message_rules, messages, method_not_allowed, odata};
+use super::{Ctx, is, method_not_allowed, odata, route_message_rules, route_messages};
 use crate::error::GraphError;
 use crate::sim::lock;
-use crate::store::{Folder, FolderLookup, Mailbox};
+use crate::store::{Folder, Mailbox};
 use crate::wire::Resp;
 
 const READ: Need = Need {
@@ -93,9 +94,9 @@ pub(super) fn route(
         }
         let rest = &tail[at + 1..];
         return if is(&tail[at], "messages") {
-            messages::route(ctx, target, &messages::Scope::Folder(folder.keys), rest)
+            route_messages(ctx, target, &Scope::Folder(folder.keys), rest)
         } else {
-            message_rules::route(ctx, target, &folder.keys, rest)
+            route_message_rules(ctx, target, &folder.keys, rest)
         };
     }
     let shape = parse_shape(tail)?;
@@ -113,40 +114,6 @@ pub(super) fn route(
     } else {
         get(ctx, target, &shape.keys)
     }
-}
-
-/// Walks the folder keys; each must be a child of the previous one.
-pub(super) fn resolve_path<'m>(
-    mbx: &'m Mailbox,
-    keys: &[&str],
-) -> Result<Option<&'m Folder>, GraphError> {
-    let mut current: Option<&Folder> = None;
-    for key in keys {
-        let folder = match mbx.resolve(key) {
-            FolderLookup::Found(f) => f,
-            FolderLookup::Malformed => {
-                return Err(GraphError::new(
-                    400,
-                    "ErrorInvalidIdMalformed",
-                    "Id is malformed.",
-                ));
-            }
-            FolderLookup::NotFound => return Err(item_not_found()),
-        };
-        if current.is_some_and(|parent| folder.parent_id != parent.id) {
-            return Err(item_not_found());
-        }
-        current = Some(folder);
-    }
-    Ok(current)
-}
-
-pub(super) fn item_not_found() -> GraphError {
-    GraphError::new(
-        404,
-        "ErrorItemNotFound",
-        "The specified object was not found in the store.",
-    )
 }
 
 /// The folder whose children a collection path lists: the last key, or

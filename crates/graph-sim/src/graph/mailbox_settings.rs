@@ -5,8 +5,8 @@ use http::{Method, StatusCode};
 use serde_json::{Map, Value, json};
 
 use super::auth::Need;
+use super::lookup::json_body;
 use super::mailbox::{self, Target};
-use super::message_actions::json_body;
 use super::{Ctx, is, method_not_allowed};
 use crate::error::GraphError;
 use crate::sim::lock;

@@ -8,9 +8,8 @@ use http::{Method, StatusCode};
 use serde_json::{Map, Value, json};
 
 use super::auth::Need;
-use super::mail_folders::{item_not_found, resolve_path};
+use super::lookup::{Scope, find, item_not_found, json_body, resolve_path};
 use super::mailbox::{self, Target};
-use super::messages::{Scope, find};
 use super::prefer::Prefer;
 use super::{Ctx, is, method_not_allowed};
 use crate::error::GraphError;
@@ -100,21 +99,6 @@ pub(super) fn route(
             create_upload_session(ctx, target, id)
         }
         _ => Err(method_not_allowed(ctx)),
-    }
-}
-
-/// The request body as a JSON object (an empty body is an empty object).
-pub(super) fn json_body(ctx: &Ctx<'_>) -> Result<Map<String, Value>, GraphError> {
-    if ctx.req.body.iter().all(u8::is_ascii_whitespace) {
-        return Ok(Map::new());
-    }
-    match serde_json::from_slice(ctx.req.body) {
-        Ok(Value::Object(m)) => Ok(m),
-        _ => Err(GraphError::new(
-            400,
-            "BadRequest",
-            "Unable to read JSON request payload. Please ensure Content-Type header is set and payload is of valid JSON format.",
-        )),
     }
 }
 

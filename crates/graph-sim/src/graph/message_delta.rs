@@ -14,10 +14,11 @@ use http::StatusCode;
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
-use super::mail_folders::{item_not_found, resolve_path};
+use super::lookup::{
+    READ, READ_BASIC, attachment_list, item_not_found, project, resolve_path, with_mailbox,
+};
 use super::mailbox::Target;
 use super::message_query::{expand_attachments, selectable};
-use super::messages::{READ, READ_BASIC, attachment_list, project, with_mailbox};
 use super::odata::Query;
 use super::prefer::Prefer;
 use super::{Ctx, odata};

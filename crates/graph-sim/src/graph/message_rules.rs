@@ -4,9 +4,8 @@ use http::{Method, StatusCode};
 use serde_json::Value;
 
 use super::auth::Need;
-use super::mail_folders::{item_not_found, resolve_path};
+use super::lookup::{item_not_found, resolve_path, with_mailbox};
 use super::mailbox::Target;
-use super::messages::with_mailbox;
 use super::{Ctx, method_not_allowed, odata};
 use crate::error::GraphError;
 use crate::wire::Resp;

@@ -1,66 +1,28 @@
 //! Messages: `{mbx}/messages`, `{mbx}/mailFolders/{id}/messages`, one
-//! message, its MIME (`/$value`) and its attachments (`attachments.rs`).
-//! New message actions (move, copy, delete, send, ...) add arms to
-//! [`route`].
+//! message and its MIME (`/$value`). `mod.rs` routes the actions
+//! (`message_actions.rs`), delta and attachments to their own modules.
 
 use std::borrow::Cow;
 
 use http::{Method, StatusCode};
-use serde_json::{Map, Value, json};
+use serde_json::{Value, json};
 
-use super::auth::Need;
-use super::mail_folders::{item_not_found, resolve_path};
-use super::mailbox::{self, Target};
-use super::message_actions;
+use super::lookup::{
+    READ, READ_BASIC, Scope, attachment_list, find, item_not_found, project, resolve_path,
+    with_mailbox,
+};
+use super::mailbox::Target;
 use super::message_query::{self, ListOptions};
 use super::prefer::Prefer;
-use super::{Ctx, attachments, filter, is, method_not_allowed, odata, search};
+use super::{Ctx, filter, is, method_not_allowed, odata, search};
 use crate::error::GraphError;
-use crate::sim::lock;
-use crate::store::message::{SELECT_ONLY_PROPERTIES, html_to_text};
+use crate::mime;
 use crate::store::{Folder, FolderKind, Mailbox, Message};
 use crate::wire::{self, Resp};
-use crate::{ids, mime};
 
-/// Listing and reading message metadata.
-pub(super) const READ_BASIC: Need = Need {
-    delegated: &["Mail.ReadBasic"],
-    app: &["Mail.ReadBasic.All"],
-    directory: false,
-};
-/// Bodies, attachments and MIME.
-pub(super) const READ: Need = Need {
-    delegated: &["Mail.Read"],
-    app: &["Mail.Read"],
-    directory: false,
-};
-
-/// Where a message path starts: the whole mailbox or one folder (the
-/// folder keys along `mailFolders/{a}/childFolders/{b}`).
-pub(super) enum Scope<'a> {
-    Mailbox,
-    Folder(Vec<&'a str>),
-}
-
-pub(super) fn route(
-    ctx: &Ctx<'_>,
-    target: Target<'_>,
-    scope: &Scope<'_>,
-    tail: &[String],
-) -> Result<Resp, GraphError> {
-    let method = ctx.req.method;
-    if method != Method::GET {
-        return message_actions::route(ctx, target, scope, tail);
-    }
-    match (tail, scope) {
-        ([d], Scope::Folder(keys)) if is(d, "delta") => {
-            super::message_delta::delta(ctx, target, keys)
-        }
-        _ => read(ctx, target, scope, tail),
-    }
-}
-
-fn read(
+/// GETs of messages: a list, one message, its MIME. (`mod.rs` routes actions, delta and
+/// attachments elsewhere.)
+pub(super) fn read(
     ctx: &Ctx<'_>,
     target: Target<'_>,
     scope: &Scope<'_>,
@@ -71,68 +33,8 @@ fn read(
         [] if method == Method::GET => list(ctx, target, scope),
         [id] if method == Method::GET => get(ctx, target, id),
         [id, v] if method == Method::GET && is(v, "$value") => value(ctx, target, id),
-        [id, a, rest @ ..] if is(a, "attachments") => attachments::route(ctx, target, id, rest),
         _ => Err(method_not_allowed(ctx)),
     }
-}
-
-/// A message by REST or immutable id, with Exchange's two errors.
-pub(super) fn find<'m>(mbx: &'m Mailbox, id: &str) -> Result<&'m Message, GraphError> {
-    if !ids::is_wellformed_id(id) {
-        return Err(GraphError::new(
-            400,
-            "ErrorInvalidIdMalformed",
-            "Id is malformed.",
-        ));
-    }
-    mbx.message(id).ok_or_else(item_not_found)
-}
-
-/// Opens the caller's view of the mailbox `target` names.
-pub(super) fn with_mailbox<T>(
-    ctx: &Ctx<'_>,
-    target: Target<'_>,
-    f: impl FnOnce(&str, &Mailbox) -> Result<T, GraphError>,
-) -> Result<T, GraphError> {
-    let data = lock(&ctx.sim.data);
-    let owner = mailbox::resolve(&data, &ctx.caller, target)?;
-    f(&owner, &data.mailboxes[&owner]) // resolve() checked it exists
-}
-
-/// Applies `$select` (or the default property set), the caller's access
-/// (Mail.ReadBasic sees no body) and the body-type preference.
-pub(super) fn project(
-    mut map: Map<String, Value>,
-    select: Option<&[String]>,
-    full_access: bool,
-    prefer: &Prefer,
-) -> Map<String, Value> {
-    match select {
-        Some(select) => {
-            map.retain(|k, _| k == "id" || k.starts_with('@') || select.contains(k));
-        }
-        None => {
-            for k in SELECT_ONLY_PROPERTIES {
-                map.remove(*k);
-            }
-        }
-    }
-    if !full_access {
-        for k in ["body", "bodyPreview", "uniqueBody"] {
-            map.remove(k);
-        }
-    }
-    if prefer.body_text == Some(true) {
-        for k in ["body", "uniqueBody"] {
-            if let Some(body) = map.get_mut(k)
-                && body["contentType"] == "html"
-            {
-                let text = html_to_text(body["content"].as_str().unwrap_or(""));
-                *body = json!({"contentType": "text", "content": text});
-            }
-        }
-    }
-    map
 }
 
 /// Messages a folder path lists: a mail folder's own messages, or the
@@ -223,18 +125,6 @@ fn list(ctx: &Ctx<'_>, target: Target<'_>, scope: &Scope<'_>) -> Result<Resp, Gr
         let body = odata::collection(ctx.context(&fragment), items, next);
         Ok(ctx.ok_with(StatusCode::OK, &body, &prefer.applied()))
     })
-}
-
-/// `attachments` as `$expand=attachments` gives it: file contents inline,
-/// items without their content.
-pub(super) fn attachment_list(m: &Message) -> Value {
-    Value::Array(
-        m.item
-            .attachments
-            .iter()
-            .map(|a| a.to_json(false, false))
-            .collect(),
-    )
 }
 
 fn get(ctx: &Ctx<'_>, target: Target<'_>, id: &str) -> Result<Resp, GraphError> {

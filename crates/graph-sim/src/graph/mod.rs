@@ -7,6 +7,7 @@ pub(crate) mod auth;
 mod batch;
 mod directory_admin;
 pub(crate) mod filter;
+mod lookup;
 mod mail_folders;
 pub(crate) mod mailbox;
 mod mailbox_settings;
@@ -208,7 +209,7 @@ fn user_scoped(ctx: &Ctx<'_>, target: Target<'_>, rest: &[String]) -> Result<Res
     match rest {
         [first, tail @ ..] if is(first, "mailFolders") => mail_folders::route(ctx, target, tail),
         [first, tail @ ..] if is(first, "messages") => {
-            messages::route(ctx, target, &messages::Scope::Mailbox, tail)
+            route_messages(ctx, target, &lookup::Scope::Mailbox, tail)
         }
         [first] if is(first, "sendMail") => message_actions::send_mail(ctx, target),
         [first, tail @ ..] if is(first, "mailboxSettings") => {
@@ -219,6 +220,38 @@ fn user_scoped(ctx: &Ctx<'_>, target: Target<'_>, rest: &[String]) -> Result<Res
         [first, ..] => Err(GraphError::unknown_segment(first)),
         [] => Err(GraphError::unknown_segment("")),
     }
+}
+
+/// `{mbx}/messages/...` and `{folder}/messages/...`: actions (every method but GET), a
+/// folder's delta, attachments, reads. Route modules reach each other through here only.
+pub(super) fn route_messages(
+    ctx: &Ctx<'_>,
+    target: Target<'_>,
+    scope: &lookup::Scope<'_>,
+    tail: &[String],
+) -> Result<Resp, GraphError> {
+    if ctx.req.method != http::Method::GET {
+        return message_actions::route(ctx, target, scope, tail);
+    }
+    match (tail, scope) {
+        ([d], lookup::Scope::Folder(keys)) if is(d, "delta") => {
+            message_delta::delta(ctx, target, keys)
+        }
+        ([id, a, rest @ ..], _) if is(a, "attachments") => {
+            attachments::route(ctx, target, id, rest)
+        }
+        _ => messages::read(ctx, target, scope, tail),
+    }
+}
+
+/// `{folder}/messageRules/...`.
+pub(super) fn route_message_rules(
+    ctx: &Ctx<'_>,
+    target: Target<'_>,
+    keys: &[&str],
+    tail: &[String],
+) -> Result<Resp, GraphError> {
+    message_rules::route(ctx, target, keys, tail)
 }
 
 /// 405 for a method a known resource does not (yet) support.

@@ -6,7 +6,7 @@ use http::{Method, StatusCode};
 use serde_json::{Value, json};
 
 use super::auth::{Need, Principal};
-use super::message_actions::json_body;
+use super::lookup::json_body;
 use super::{Ctx, is, method_not_allowed, odata};
 use crate::error::GraphError;
 use crate::ids;

@@ -3,13 +3,13 @@
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use http::{Method, StatusCode};
-use serde_json::{Map, Value};
+use serde_json::Value;
 
 use super::auth::{Need, Principal};
+use super::lookup::{user_json, user_not_found};
 use super::{Ctx, method_not_allowed, odata};
 use crate::error::GraphError;
 use crate::sim::lock;
-use crate::store::User;
 use crate::wire::Resp;
 
 /// Properties `$select` may name on microsoft.graph.user (from the v1.0
@@ -98,26 +98,12 @@ const USER_PROPERTIES: &[&str] = &[
     "userType",
 ];
 
-/// What Graph returns without `$select`.
-const DEFAULT_PROPERTIES: &[&str] = &[
-    "businessPhones",
-    "displayName",
-    "givenName",
-    "jobTitle",
-    "mail",
-    "mobilePhone",
-    "officeLocation",
-    "preferredLanguage",
-    "surname",
-    "userPrincipalName",
-    "id",
-];
-
 const LIST_USERS: Need = Need {
     delegated: &["User.ReadBasic.All"],
     app: &["User.ReadBasic.All"],
     directory: true,
 };
+
 const READ_SELF: Need = Need {
     delegated: &["User.Read", "User.ReadBasic.All"],
     app: &["User.ReadBasic.All"],
@@ -128,35 +114,11 @@ const READ_SELF: Need = Need {
 const DEFAULT_TOP: usize = 100;
 const MAX_TOP: usize = 999;
 
-pub(super) fn user_json(user: &User, select: Option<&[String]>) -> Value {
-    let names: Vec<&str> = match select {
-        Some(s) => s.iter().map(String::as_str).collect(),
-        None => DEFAULT_PROPERTIES.to_vec(),
-    };
-    let mut out = Map::new();
-    out.insert("id".into(), Value::String(user.id.clone()));
-    for name in names {
-        let value = user.props.get(name).cloned().unwrap_or(Value::Null);
-        out.insert(name.to_string(), value);
-    }
-    Value::Object(out)
-}
-
 fn select_fragment(base: &str, select: Option<&[String]>, suffix: &str) -> String {
     match select {
         Some(s) => format!("{base}({}){suffix}", s.join(",")),
         None => format!("{base}{suffix}"),
     }
-}
-
-pub(super) fn not_found(key: &str) -> GraphError {
-    GraphError::new(
-        404,
-        "Request_ResourceNotFound",
-        format!(
-            "Resource '{key}' does not exist or one of its queried reference-property objects are not present."
-        ),
-    )
 }
 
 /// The directory hides the offset in an opaque `$skiptoken`.
@@ -248,7 +210,10 @@ pub(super) fn me(ctx: &Ctx<'_>) -> Result<Resp, GraphError> {
 fn single(ctx: &Ctx<'_>, key: &str) -> Result<Resp, GraphError> {
     let select = ctx.query.select(USER_PROPERTIES, "microsoft.graph.user")?;
     let data = lock(&ctx.sim.data);
-    let user = data.directory.find(key).ok_or_else(|| not_found(key))?;
+    let user = data
+        .directory
+        .find(key)
+        .ok_or_else(|| user_not_found(key))?;
     let mut body = user_json(user, select.as_deref());
     body["@odata.context"] =
         Value::String(ctx.context(&select_fragment("users", select.as_deref(), "/$entity")));

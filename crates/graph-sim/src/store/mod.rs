@@ -5,6 +5,7 @@ pub(crate) mod activity;
 pub(crate) mod admin;
 pub(crate) mod delta;
 pub(crate) mod directory;
+pub(crate) mod item;
 pub(crate) mod mailbox;
 pub(crate) mod message;
 pub(crate) mod messages;

@@ -4,14 +4,15 @@
 
 use serde_json::{Value, json};
 
+use super::execute;
 use super::params::dry_run_param;
-use super::{error_json, execute, item_error};
 use crate::batch::{self, Request};
 use crate::env::Env;
 use crate::error::Error;
 use crate::graph::Graph;
 use crate::http::{self, segment};
-use crate::model::{CommandResult, Connection, Status};
+use crate::model::{CommandResult, Connection};
+use crate::outcome::{ItemOutcome, ItemOutcomes, ItemStatus};
 use crate::retry::Idempotency;
 use crate::spec::{CommandSpec, ParamType, Permissions, param};
 use crate::user_list;
@@ -48,39 +49,26 @@ fn run(graph: &Graph, plan: user_list::Users) -> Result<CommandResult, Error> {
     };
     let outcomes = batch::run(graph, &requests, idempotency, what);
 
-    let ok = outcomes.iter().filter(|o| o.is_ok()).count();
-    let mut result = CommandResult::new(Status::from_counts(ok, outcomes.len() - ok));
-    let mut succeeded = Vec::new();
-    let mut items = Vec::new();
-    for (user, outcome) in plan.users.iter().zip(&outcomes) {
-        match outcome {
-            Ok(body) => {
-                succeeded.push(json!(user));
-                let mut item = json!({"user": user, "status": done});
-                if !body.is_null() {
-                    item["directoryObject"] = body.clone();
-                }
-                items.push(item);
-            }
-            Err(e) => {
-                result.errors.push(item_error(LABEL, user, e));
-                items.push(json!({"user": user, "status": "failed",
-                    "error": error_json(e)}));
-            }
-        }
+    let mut items = ItemOutcomes::new(LABEL);
+    for (user, outcome) in plan.users.iter().zip(outcomes) {
+        items.push(match outcome {
+            Ok(body) if body.is_null() => ItemOutcome::succeeded(user, done),
+            Ok(body) => ItemOutcome::succeeded(user, done).with("directoryObject", body),
+            Err(e) => ItemOutcome::failed(user, e),
+        });
     }
     let key = if plan.dry_run {
         "would-delete"
     } else {
         "deleted-users"
     };
+    let mut result = items.result();
     result.key_fields = json!({
         "dry-run": plan.dry_run,
-        key: succeeded,
-        "failed": outcomes.len() - ok,
+        key: items.items().iter().filter(|i| i.status == ItemStatus::Succeeded).map(|i| i.item.clone()).collect::<Vec<_>>(),
+        "failed": items.count(ItemStatus::Failed),
     });
-    result.context_data = json!({"users": items.iter().map(|i| json!({"user": i["user"], "status": i["status"]})).collect::<Vec<Value>>()});
-    result.raw_data = json!({"value": items});
+    result.context_data = json!({"users": items.items().iter().map(|i| json!({"user": i.item, "status": i.outcome})).collect::<Vec<Value>>()});
     Ok(result)
 }
 
@@ -117,6 +105,7 @@ pub const SPEC: CommandSpec = CommandSpec {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::model::Status;
     use crate::testing::{FakeEnv, app_connection, json_response};
 
     #[test]
@@ -140,6 +129,19 @@ mod tests {
         );
         assert_eq!(r.status, Status::PartiallySuccessful);
         assert_eq!(r.key_fields["would-delete"], json!(["a@t.example"]));
+        assert_eq!(r.key_fields["failed"], 1);
+        assert_eq!(
+            r.context_data["users"],
+            json!([{"user": "a@t.example", "status": "would-delete"}, {"user": "b@t.example", "status": "failed"}])
+        );
+        assert_eq!(
+            r.raw_data["items"][0]["data"]["directoryObject"]["id"],
+            "u1"
+        );
+        assert_eq!(
+            r.raw_data["items"][1]["error"]["code"],
+            "Request_ResourceNotFound"
+        );
         let b: Value = serde_json::from_slice(&env.sent()[1].body).unwrap();
         assert!(
             b["requests"]

@@ -19,7 +19,6 @@ use std::collections::HashSet;
 
 use serde_json::{Value, json};
 
-use super::item_error;
 use crate::env::Env;
 use crate::error::Error;
 use crate::graph::Graph;
@@ -31,6 +30,7 @@ use crate::mail::folders::FolderRef;
 use crate::mail::listing::{Criteria, Listing, Order};
 use crate::mailbox::Mailbox;
 use crate::model::{CommandResult, Status, collection};
+use crate::outcome::item_error;
 use crate::time;
 
 /// One error for a folder's messages that were not ingested, naming the first.

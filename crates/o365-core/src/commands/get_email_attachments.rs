@@ -27,7 +27,8 @@ use crate::graph::Graph;
 use crate::input::Values;
 use crate::mail::attachments::{self, Scope};
 use crate::mail::pairs::{self, MESSAGE_IDS, Pair};
-use crate::model::{CommandResult, Connection, Status, collection};
+use crate::model::{CommandResult, Connection};
+use crate::outcome::ItemStatus;
 use crate::spec::{CommandSpec, ParamType, param};
 
 pub const LABEL: &str = SPEC.label;
@@ -111,21 +112,16 @@ fn run(
         .iter()
         .filter(|e| e["skipped"] == json!(true))
         .collect();
-    let mut result = CommandResult::new(Status::from_counts(
-        out.rows.len().saturating_sub(out.errors.len()),
-        out.errors.len(),
-    ));
+    let mut result = out.items.result();
     result.key_fields = json!({
         "attachment-count": entries.len(),
         "file-ids": files.iter().map(|f| f.file_id.clone()).collect::<Vec<_>>(),
         "file-names": files.iter().map(|f| f.name.clone()).collect::<Vec<_>>(),
         "skipped": skipped.iter().map(|e| json!({"name": e["name"], "size": e["size"]})).collect::<Vec<_>>(),
-        "failed-count": out.errors.len(),
+        "failed-count": out.items.count(ItemStatus::Failed),
     });
-    result.context_data = json!({"items": out.rows});
-    result.raw_data = collection(messages);
+    result.raw_data["value"] = Value::Array(messages);
     result.files = files;
-    result.errors = out.errors;
     Ok(result)
 }
 

@@ -27,7 +27,8 @@ use crate::graph::Graph;
 use crate::http::segment;
 use crate::input::Values;
 use crate::mail::pairs::{self, MESSAGE_IDS, Pair};
-use crate::model::{CommandResult, Connection, Status, StoredFile, collection};
+use crate::model::{CommandResult, Connection, StoredFile};
+use crate::outcome::ItemStatus;
 use crate::spec::CommandSpec;
 
 pub const LABEL: &str = SPEC.label;
@@ -86,20 +87,15 @@ fn run(graph: &Graph, env: &dyn Env, pairs: Vec<Pair>) -> Result<CommandResult, 
     let out = pairs::run(env, LABEL, pairs, |p| get(graph, env, p));
     let (entries, stored): (Vec<Value>, Vec<StoredFile>) =
         out.done.into_iter().flat_map(|(_, v)| v).unzip();
-    let mut result = CommandResult::new(Status::from_counts(
-        out.rows.len().saturating_sub(out.errors.len()),
-        out.errors.len(),
-    ));
+    let mut result = out.items.result();
     result.key_fields = json!({
         "file-ids": stored.iter().map(|f| f.file_id.clone()).collect::<Vec<_>>(),
         "file-names": stored.iter().map(|f| f.name.clone()).collect::<Vec<_>>(),
         "eml-count": stored.len(),
-        "failed-count": out.errors.len(),
+        "failed-count": out.items.count(ItemStatus::Failed),
     });
-    result.context_data = json!({"items": out.rows});
-    result.raw_data = collection(entries);
+    result.raw_data["value"] = Value::Array(entries);
     result.files = stored;
-    result.errors = out.errors;
     Ok(result)
 }
 

@@ -28,7 +28,8 @@ use crate::input::Values;
 use crate::mail::headers;
 use crate::mail::listing::SELECT;
 use crate::mail::pairs::{self, MESSAGE_IDS, Pair};
-use crate::model::{CommandResult, Connection, Status, collection};
+use crate::model::{CommandResult, Connection};
+use crate::outcome::ItemStatus;
 use crate::spec::CommandSpec;
 
 pub const LABEL: &str = SPEC.label;
@@ -74,20 +75,15 @@ fn get(graph: &Graph, pair: &Pair) -> Result<Vec<Value>, Error> {
 fn run(graph: &Graph, env: &dyn Env, pairs: Vec<Pair>) -> Result<CommandResult, Error> {
     let out = pairs::run(env, LABEL, pairs, |p| get(graph, p));
     let messages: Vec<Value> = out.done.into_iter().flat_map(|(_, m)| m).collect();
-    let mut result = CommandResult::new(Status::from_counts(
-        out.rows.len().saturating_sub(out.errors.len()),
-        out.errors.len(),
-    ));
+    let mut result = out.items.result();
     result.key_fields = json!({
         "message-count": messages.len(),
         "message-ids": messages.iter().map(|m| m["id"].clone()).collect::<Vec<_>>(),
         "internet-message-ids": messages.iter().map(|m| m["internetMessageId"].clone()).collect::<Vec<_>>(),
         "subjects": messages.iter().map(|m| m["subject"].clone()).collect::<Vec<_>>(),
-        "failed-count": out.errors.len(),
+        "failed-count": out.items.count(ItemStatus::Failed),
     });
-    result.context_data = json!({"items": out.rows});
-    result.raw_data = collection(messages);
-    result.errors = out.errors;
+    result.raw_data["value"] = Value::Array(messages);
     Ok(result)
 }
 
@@ -120,6 +116,7 @@ pub const SPEC: CommandSpec = CommandSpec {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::model::Status;
     use crate::testing::{FakeEnv, delegated_connection, json_response};
 
     #[test]
@@ -136,6 +133,16 @@ mod tests {
         let r = get_email_messages(&env, &delegated_connection(), &input);
         assert_eq!(r.status, Status::PartiallySuccessful, "{:?}", r.errors);
         assert_eq!(r.key_fields["message-ids"], json!(["AAMkADYAAAIBDAAAAA=="]));
+        assert_eq!(r.key_fields["failed-count"], 1);
+        let items = &r.raw_data["items"];
+        assert_eq!(items[0]["status"], "succeeded");
+        assert_eq!(items[1]["item"], "AAMkADYAAAIBDAAAAB== in me");
+        assert_eq!(items[1]["status"], "failed");
+        assert_eq!(items[1]["error"]["statusCode"], r.errors[0].status_code);
+        assert_eq!(
+            r.errors[0].failure_indicator,
+            "Get Email Messages failed for 'AAMkADYAAAIBDAAAAB== in me'."
+        );
         assert!(
             r.errors[0]
                 .message

@@ -16,7 +16,7 @@
 
 use serde_json::json;
 
-use super::{execute, item_error};
+use super::execute;
 use crate::env::Env;
 use crate::error::Error;
 use crate::graph::{Graph, Listed};
@@ -24,6 +24,7 @@ use crate::http::{self, segment};
 use crate::input::Values;
 use crate::mailbox::Mailbox;
 use crate::model::{CommandResult, Connection, Status, collection};
+use crate::outcome::item_error;
 use crate::spec::{CommandSpec, ParamType, Permissions, param};
 use crate::validate;
 

@@ -2,16 +2,16 @@
 //! their deprecated aliases): look up internetMessageIds, send one request per message
 //! through `$batch`, and report every item's outcome.
 
-use serde_json::{Value, json};
+use serde_json::Value;
 
-use super::{error_json, item_error};
 use crate::batch::{self, Request};
 use crate::error::Error;
 use crate::graph::Graph;
 use crate::http::segment;
 use crate::mail::pairs::{self, Pair};
 use crate::message_lookup;
-use crate::model::{CommandResult, Connection, Status};
+use crate::model::{CommandResult, Connection};
+use crate::outcome::{ItemOutcome, ItemOutcomes};
 use crate::retry::Idempotency;
 
 /// The listed messages, paired by index with their mailboxes (`mail::pairs`). The same
@@ -43,13 +43,8 @@ pub(crate) fn targets(
     Ok(list)
 }
 
-/// "'<id> in <mailbox>'", for per-item errors.
-pub(crate) fn describe(p: &Pair) -> String {
-    format!("{} in {}", p.message.as_str(), p.mailbox.display())
-}
-
 /// What happened to one listed message.
-pub(crate) struct ItemOutcome<'t> {
+pub(crate) struct Acted<'t> {
     pub target: &'t Pair,
     /// The Graph id acted on (after an internetMessageId lookup).
     pub id: Option<String>,
@@ -69,13 +64,13 @@ pub(crate) fn act<'t>(
     targets: &'t [Pair],
     what: &str,
     request: impl Fn(&Pair, &str) -> Result<Request, Error>,
-) -> Vec<ItemOutcome<'t>> {
+) -> Vec<Acted<'t>> {
     let pairs: Vec<_> = targets
         .iter()
         .map(|t| (t.mailbox.clone(), t.message.clone()))
         .collect();
     let ids = message_lookup::resolve(graph, &pairs);
-    let mut outcomes: Vec<ItemOutcome> = Vec::with_capacity(targets.len());
+    let mut outcomes: Vec<Acted> = Vec::with_capacity(targets.len());
     let mut requests = Vec::new();
     let mut slots = Vec::new();
     for (target, id) in targets.iter().zip(ids) {
@@ -87,13 +82,13 @@ pub(crate) fn act<'t>(
             Ok(r) => {
                 slots.push(outcomes.len());
                 requests.push(r);
-                outcomes.push(ItemOutcome {
+                outcomes.push(Acted {
                     target,
                     id: id.ok(),
                     result: Ok(Value::Null),
                 });
             }
-            Err(e) => outcomes.push(ItemOutcome {
+            Err(e) => outcomes.push(Acted {
                 target,
                 id: id.ok(),
                 result: Err(e),
@@ -110,41 +105,18 @@ pub(crate) fn act<'t>(
     outcomes
 }
 
-/// The common result: per item in `raw-data.value`, one error per failed item, and the
-/// status from the counts. `done` names what happened to a message ("moved").
-pub(crate) fn result(label: &str, done: &str, outcomes: &[ItemOutcome]) -> CommandResult {
-    let mut result = CommandResult::new(Status::from_counts(
-        outcomes.iter().filter(|o| o.result.is_ok()).count(),
-        outcomes.iter().filter(|o| o.result.is_err()).count(),
-    ));
-    result.raw_data = json!({"value": outcomes.iter().map(|o| {
-        let mut v = json!({
-            "mailbox": o.target.mailbox.display(),
-            "messageId": o.target.message.as_str(),
-            "id": o.id,
-        });
-        match &o.result {
-            Ok(body) => {
-                v["status"] = json!(done);
-                if !body.is_null() {
-                    v["message"] = body.clone();
-                }
-            }
-            Err(e) => {
-                v["status"] = json!("failed");
-                v["error"] = error_json(e);
-            }
-        }
-        v
-    }).collect::<Vec<_>>()});
-    result.errors = outcomes
-        .iter()
-        .filter_map(|o| {
-            o.result
-                .as_ref()
-                .err()
-                .map(|e| item_error(label, &describe(o.target), e))
-        })
-        .collect();
-    result
+/// The common result: one outcome row per message (`raw-data.items`), the Error tab
+/// from them, the status from the counts. `done` names what happened ("moved").
+pub(crate) fn result(label: &str, done: &str, acted: &[Acted]) -> CommandResult {
+    let mut items = ItemOutcomes::new(label);
+    for a in acted {
+        let item = a.target.describe();
+        let outcome = match &a.result {
+            Ok(body) if body.is_null() => ItemOutcome::succeeded(item, done),
+            Ok(body) => ItemOutcome::succeeded(item, done).with("message", body.clone()),
+            Err(e) => ItemOutcome::failed(item, e.clone()),
+        };
+        items.push(a.target.outcome(outcome).with("id", a.id.clone()));
+    }
+    items.result()
 }

@@ -46,24 +46,6 @@ pub fn command_error(label: &str, error: &Error) -> CommandError {
     }
 }
 
-/// The Error tab entry for one item of a command that works on several.
-pub fn item_error(label: &str, item: &str, error: &Error) -> CommandError {
-    CommandError {
-        failure_indicator: format!("{label} failed for '{item}'."),
-        status_code: error.status_code(),
-        message: error.user_message(),
-    }
-}
-
-/// An item's error inside `raw-data`, next to the items that succeeded.
-pub(crate) fn error_json(error: &Error) -> serde_json::Value {
-    serde_json::json!({
-        "statusCode": error.status_code(),
-        "code": error.code(),
-        "message": error.user_message(),
-    })
-}
-
 pub fn failed(label: &str, error: &Error) -> CommandResult {
     let e = command_error(label, error);
     CommandResult::failed(e.failure_indicator, e.status_code, e.message)

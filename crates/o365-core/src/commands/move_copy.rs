@@ -7,7 +7,7 @@ use std::collections::HashMap;
 use serde_json::{Value, json};
 
 use super::execute;
-use super::message_actions::{self, ItemOutcome, message_path, targets};
+use super::message_actions::{self, Acted, message_path, targets};
 use super::params::{MAIL_WRITE, destination_param, mailbox_rule, mailboxes, message_ids_param};
 use crate::batch::Request;
 use crate::env::Env;
@@ -126,9 +126,9 @@ fn run(graph: &Graph, plan: Plan, label: &str) -> Result<CommandResult, Error> {
     Ok(summary(label, plan.action, &outcomes))
 }
 
-fn summary(label: &str, action: Action, outcomes: &[ItemOutcome]) -> CommandResult {
+fn summary(label: &str, action: Action, outcomes: &[Acted]) -> CommandResult {
     let mut result = message_actions::result(label, action.done(), outcomes);
-    let new_id = |o: &ItemOutcome| -> Value {
+    let new_id = |o: &Acted| -> Value {
         o.result
             .as_ref()
             .ok()
@@ -268,5 +268,14 @@ mod tests {
             r.context_data["messages"][0]["originalId"],
             "AAMkRESOLVED000000=="
         );
+        let items = &r.raw_data["items"];
+        assert_eq!(items[0]["item"], "<x@mail.example> in a@t.example");
+        assert_eq!(items[0]["status"], "succeeded");
+        assert_eq!(items[0]["outcome"], "moved");
+        assert_eq!(items[0]["data"]["id"], "AAMkRESOLVED000000==");
+        assert_eq!(items[0]["data"]["message"]["id"], "NEW1");
+        assert_eq!(items[1]["status"], "failed");
+        assert_eq!(items[1]["error"]["code"], "ErrorItemNotFound");
+        assert_eq!(items[1]["data"]["messageId"], "AAMkAGVmMDEzMTM4AAA=");
     }
 }

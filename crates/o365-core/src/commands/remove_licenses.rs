@@ -6,14 +6,15 @@
 
 use serde_json::{Value, json};
 
+use super::execute;
 use super::params::dry_run_param;
-use super::{error_json, execute, item_error};
 use crate::batch::{self, Request};
 use crate::env::Env;
 use crate::error::Error;
 use crate::graph::Graph;
 use crate::http::{self, segment};
-use crate::model::{CommandError, CommandResult, Connection, Status};
+use crate::model::{CommandResult, Connection};
+use crate::outcome::{ItemOutcome, ItemOutcomes, ItemStatus};
 use crate::retry::Idempotency;
 use crate::spec::{CommandSpec, ParamType, Permissions, param};
 use crate::user_list;
@@ -157,66 +158,69 @@ fn remove(graph: &Graph, states: &mut [UserState]) {
 }
 
 fn summary(states: &[UserState], dry_run: bool) -> CommandResult {
-    let mut errors: Vec<CommandError> = Vec::new();
-    let mut succeeded = 0;
-    let mut items = Vec::new();
+    let mut items = ItemOutcomes::new(LABEL);
     for s in states {
-        match &s.skus {
-            Err(e) => {
-                errors.push(item_error(LABEL, &s.user, e));
-                items.push(json!({"user": s.user, "status": "failed",
-                    "error": error_json(e)}));
-            }
+        items.push(match &s.skus {
+            Err(e) => ItemOutcome::failed(&s.user, e.clone()),
             Ok(skus) if dry_run => {
-                succeeded += 1;
-                items.push(json!({"user": s.user, "status": if skus.is_empty() { "no-licenses" } else { "would-remove" },
-                    "wouldRemove": skus.iter().map(Sku::json).collect::<Vec<_>>()}));
+                let outcome = if skus.is_empty() {
+                    "no-licenses"
+                } else {
+                    "would-remove"
+                };
+                ItemOutcome::succeeded(&s.user, outcome).with("wouldRemove", skus_json(skus))
             }
             Ok(skus) => {
-                for (sku, e) in &s.failed {
-                    let item = format!("{} of {}", sku.part_number_or_id(), s.user);
-                    errors.push(item_error(LABEL, &item, e));
-                }
-                succeeded += usize::from(s.failed.is_empty());
-                let status = match (skus.is_empty(), s.failed.is_empty(), s.removed.is_empty()) {
+                let outcome = match (skus.is_empty(), s.failed.is_empty(), s.removed.is_empty()) {
                     (true, _, _) => "no-licenses",
                     (_, true, _) => "removed",
                     (_, false, false) => "partially-removed",
                     (_, false, true) => "failed",
                 };
-                items.push(json!({"user": s.user, "status": status,
-                    "removed": s.removed.iter().map(Sku::json).collect::<Vec<_>>(),
-                    "notRemoved": s.failed.iter().map(|(sku, e)| {
-                        let mut v = sku.json();
-                        v["error"] = error_json(e);
-                        v
-                    }).collect::<Vec<_>>()}));
+                let not_removed: Vec<Sku> = s.failed.iter().map(|(sku, _)| sku.clone()).collect();
+                let parts = s
+                    .failed
+                    .iter()
+                    .map(|(sku, e)| {
+                        (
+                            format!("{} of {}", sku.part_number_or_id(), s.user),
+                            e.clone(),
+                        )
+                    })
+                    .collect();
+                ItemOutcome::succeeded(&s.user, outcome)
+                    .with("removed", skus_json(&s.removed))
+                    .with("notRemoved", skus_json(&not_removed))
+                    .with_part_errors(parts, !s.removed.is_empty())
             }
-        }
+        });
     }
-    let users_failed = states.len() - succeeded;
-    let mut result = CommandResult::new(if errors.is_empty() {
-        Status::Successful
-    } else if items.iter().any(|i| i["status"] != "failed") {
-        Status::PartiallySuccessful
-    } else {
-        Status::Failed
-    });
-    result.errors = errors;
+    let users_failed = items.len() - items.count(ItemStatus::Succeeded);
+    let mut result = items.result();
     let skus = |key: &str| -> Vec<Value> {
         items
+            .items()
             .iter()
-            .flat_map(|i| i[key].as_array().cloned().unwrap_or_default())
+            .flat_map(|i| {
+                i.data
+                    .get(key)
+                    .and_then(Value::as_array)
+                    .cloned()
+                    .unwrap_or_default()
+            })
             .collect()
     };
     result.key_fields = if dry_run {
         json!({"dry-run": true, "would-remove": skus("wouldRemove"), "users-failed": users_failed})
     } else {
-        json!({"dry-run": false, "removed": skus("removed"), "not-removed": skus("notRemoved").iter().map(|v| json!({"skuId": v["skuId"], "skuPartNumber": v["skuPartNumber"]})).collect::<Vec<_>>(), "users-failed": users_failed})
+        json!({"dry-run": false, "removed": skus("removed"), "not-removed": skus("notRemoved"), "users-failed": users_failed})
     };
-    result.context_data = json!({"users": items.iter().map(|i| json!({"user": i["user"], "status": i["status"]})).collect::<Vec<_>>()});
-    result.raw_data = json!({"value": items});
+    result.context_data = json!({"users": items.items().iter().map(|i| json!({"user": i.item, "status": i.outcome})).collect::<Vec<_>>()});
     result
+}
+
+fn skus_json(skus: &[Sku]) -> Vec<Value> {
+    skus.iter().map(Sku::json).collect()
 }
 
 impl Sku {
@@ -262,6 +266,7 @@ pub const SPEC: CommandSpec = CommandSpec {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::model::Status;
     use crate::testing::{FakeEnv, app_connection, json_response};
 
     #[test]
@@ -307,7 +312,27 @@ mod tests {
             "Remove Licenses failed for 'ENTERPRISEPACK of adele@t.example'."
         );
         assert!(r.errors[0].message.contains("inherited from a group"));
-        assert_eq!(r.raw_data["value"][1]["status"], "no-licenses");
+        assert_eq!(r.raw_data["items"][1]["outcome"], "no-licenses");
+        let adele = &r.raw_data["items"][0];
+        assert_eq!(adele["status"], "partially-succeeded");
+        assert_eq!(adele["outcome"], "partially-removed");
+        assert_eq!(
+            adele["partErrors"][0]["part"],
+            "ENTERPRISEPACK of adele@t.example"
+        );
+        assert_eq!(
+            adele["partErrors"][0]["error"]["code"],
+            "Request_BadRequest"
+        );
+        assert_eq!(
+            r.key_fields["not-removed"],
+            json!([{"skuId": "s-e3", "skuPartNumber": "ENTERPRISEPACK"}])
+        );
+        assert_eq!(r.key_fields["users-failed"], 1);
+        assert_eq!(
+            r.context_data["users"],
+            json!([{"user": "adele@t.example", "status": "partially-removed"}, {"user": "none@t.example", "status": "no-licenses"}])
+        );
         let first: Value = serde_json::from_slice(&env.sent()[2].body).unwrap();
         assert_eq!(
             first["requests"][0]["body"],

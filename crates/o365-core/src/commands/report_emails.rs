@@ -5,8 +5,8 @@
 
 use serde_json::{Value, json};
 
+use super::execute;
 use super::params::message_ids_param;
-use super::{error_json, execute, item_error};
 use crate::batch::{self, Request};
 use crate::env::Env;
 use crate::error::Error;
@@ -16,7 +16,8 @@ use crate::input::Values;
 use crate::mail::message_ref::MessageRef;
 use crate::mailbox::Mailbox;
 use crate::message_lookup;
-use crate::model::{CommandResult, Connection, Status};
+use crate::model::{CommandResult, Connection};
+use crate::outcome::{ItemOutcome, ItemOutcomes, ItemStatus};
 use crate::retry::Idempotency;
 use crate::spec::{CommandSpec, ParamType, Permissions, param};
 use crate::validate;
@@ -173,13 +174,17 @@ fn run(graph: &Graph, plan: Plan) -> Result<CommandResult, Error> {
         outcomes[slot] = sent.next().expect("one outcome per request");
     }
 
-    let ok = outcomes.iter().filter(|o| o.is_ok()).count();
-    let mut result = CommandResult::new(Status::from_counts(ok, outcomes.len() - ok));
-    let mut items = Vec::new();
+    let mut items = ItemOutcomes::new(LABEL);
+    let mut reported = Vec::new();
     for (m, outcome) in plan.messages.iter().zip(outcomes) {
         match outcome {
             Ok(req) => {
-                items.push(json!({"messageId": m.as_str(), "status": "reported", "request": req}))
+                reported.push(json!({"messageId": m.as_str(), "requestId": req["id"], "status": req["status"]}));
+                items.push(
+                    ItemOutcome::succeeded(m.as_str(), "reported")
+                        .with("messageId", m.as_str())
+                        .with("request", req),
+                );
             }
             Err(e) => {
                 let e = match e {
@@ -201,23 +206,18 @@ fn run(graph: &Graph, plan: Plan) -> Result<CommandResult, Error> {
                     },
                     other => message_lookup::named(other, MESSAGES, m.as_str()),
                 };
-                result.errors.push(item_error(LABEL, m.as_str(), &e));
-                items.push(json!({"messageId": m.as_str(), "status": "failed",
-                    "error": error_json(&e)}));
+                items.push(ItemOutcome::failed(m.as_str(), e).with("messageId", m.as_str()));
             }
         }
     }
-    let reported: Vec<&Value> = items.iter().filter(|i| i["status"] == "reported").collect();
+    let mut result = items.result();
     result.key_fields = json!({
         "category": plan.category.graph(),
         "reported": reported.iter().map(|i| i["messageId"].clone()).collect::<Vec<_>>(),
-        "request-ids": reported.iter().map(|i| i["request"]["id"].clone()).collect::<Vec<_>>(),
-        "failed": items.len() - reported.len(),
+        "request-ids": reported.iter().map(|i| i["requestId"].clone()).collect::<Vec<_>>(),
+        "failed": items.count(ItemStatus::Failed),
     });
-    result.context_data = json!({"requests": reported.iter().map(|i| json!({
-        "messageId": i["messageId"], "requestId": i["request"]["id"], "status": i["request"]["status"],
-    })).collect::<Vec<_>>()});
-    result.raw_data = json!({"value": items});
+    result.context_data = json!({"requests": reported});
     Ok(result)
 }
 
@@ -261,6 +261,7 @@ pub const SPEC: CommandSpec = CommandSpec {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::model::Status;
     use crate::testing::{FakeEnv, app_connection, delegated_connection, json_response};
 
     fn conn(app: bool) -> Connection {
@@ -318,6 +319,18 @@ mod tests {
         );
         assert_eq!(r.status, Status::PartiallySuccessful);
         assert_eq!(r.key_fields["request-ids"], json!(["R1"]));
+        assert_eq!(r.key_fields["failed"], 1);
+        assert_eq!(
+            r.context_data["requests"],
+            json!([{"messageId": "AAMkAGVmMDEzMTM4AAA=", "requestId": "R1", "status": "pending"}])
+        );
+        assert_eq!(r.raw_data["items"][0]["outcome"], "reported");
+        assert_eq!(r.raw_data["items"][1]["status"], "failed");
+        assert_eq!(r.raw_data["items"][1]["error"]["statusCode"], 429);
+        assert_eq!(
+            r.errors[0].failure_indicator,
+            "Report Emails failed for 'AAMkAGVmMDEzMTM5AAA='."
+        );
         assert_eq!(r.errors[0].status_code, 429);
         assert!(
             r.errors[0].message.contains("once per 15 minutes"),

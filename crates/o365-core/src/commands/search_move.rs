@@ -8,9 +8,9 @@ use std::collections::HashMap;
 
 use serde_json::{Value, json};
 
+use super::execute;
 use super::move_copy::{Action, FOLDER};
 use super::params::{destination_param, email_address};
-use super::{error_json, execute, item_error};
 use crate::batch::{self, Request};
 use crate::env::Env;
 use crate::error::Error;
@@ -19,7 +19,8 @@ use crate::http::{self, segment};
 use crate::input::Values;
 use crate::mail::folders::FolderRef;
 use crate::mailbox::Mailbox;
-use crate::model::{CommandError, CommandResult, Connection, Status};
+use crate::model::{CommandResult, Connection};
+use crate::outcome::{ItemOutcome, ItemOutcomes};
 use crate::retry::Idempotency;
 use crate::spec::{CommandSpec, ParamType, Permissions, param};
 
@@ -275,73 +276,65 @@ fn act(graph: &Graph, plan: &Plan, outcomes: &mut [MailboxOutcome]) {
     }
 }
 
+/// One outcome per mailbox; a message that failed is a failed part of its mailbox
+/// ("<id> in <mailbox>" in the Error tab).
 fn summary(plan: &Plan, outcomes: &[MailboxOutcome], tenant_wide: bool) -> CommandResult {
-    let mut errors: Vec<CommandError> = Vec::new();
-    let (mut ok, mut failed) = (0, 0);
-    let mut per_mailbox = Vec::new();
+    let mut items = ItemOutcomes::new(LABEL);
+    let mut failed = 0;
     let mut new_ids = Vec::new();
     let mut matched_total = 0;
     for o in outcomes {
         let name = o.mailbox.display();
         let hits = match &o.search {
             Err(e) if tenant_wide && no_mailbox(e) => {
-                per_mailbox.push(
-                    json!({"mailbox": name, "status": "skipped", "reason": e.user_message()}),
-                );
+                items.push(ItemOutcome::skipped(name, e.user_message()));
                 continue;
             }
             Err(e) => {
                 failed += 1;
-                errors.push(item_error(LABEL, name, e));
-                per_mailbox.push(json!({"mailbox": name, "status": "failed",
-                    "error": error_json(e)}));
+                items.push(ItemOutcome::failed(name, e.clone()));
                 continue;
             }
             Ok(h) => h,
         };
         matched_total += hits.len();
         let mut messages = Vec::new();
-        let mut mailbox_failed = 0;
+        let mut parts = Vec::new();
+        let mut acted = 0;
         for (j, hit) in hits.iter().enumerate() {
             let mut m = json!({"id": hit["id"], "subject": hit["subject"],
                 "from": hit["from"]["emailAddress"]["address"], "receivedDateTime": hit["receivedDateTime"]});
             match o.acted.get(j) {
                 None => {}
                 Some(Ok(moved)) => {
-                    ok += 1;
+                    acted += 1;
                     m["newId"] = moved["id"].clone();
                     new_ids.push(moved["id"].clone());
                 }
                 Some(Err(e)) => {
-                    failed += 1;
-                    mailbox_failed += 1;
-                    errors.push(item_error(
-                        LABEL,
-                        &format!("{} in {name}", hit["id"].as_str().unwrap_or_default()),
-                        e,
-                    ));
-                    m["error"] = error_json(e);
+                    let id = hit["id"].as_str().unwrap_or_default();
+                    parts.push((format!("{id} in {name}"), e.clone()));
                 }
             }
             messages.push(m);
         }
-        if plan.dry_run || hits.is_empty() {
-            ok += 1;
-        }
-        let status = match (hits.is_empty(), plan.dry_run, mailbox_failed) {
+        failed += parts.len();
+        let outcome = match (hits.is_empty(), plan.dry_run, parts.len()) {
             (true, _, _) => "no-matches",
             (false, true, _) => "would-act",
             (false, false, 0) => plan.action.done(),
             (false, false, n) if n == hits.len() => "failed",
             _ => "partial",
         };
-        per_mailbox.push(
-            json!({"mailbox": name, "status": status, "matched": hits.len(),
-            "truncated": o.truncated, "messages": messages}),
+        items.push(
+            ItemOutcome::succeeded(name, outcome)
+                .with("matched", hits.len())
+                .with("truncated", o.truncated)
+                .with("messages", messages)
+                .with_part_errors(parts, acted > 0),
         );
     }
-    let mut result = CommandResult::new(Status::from_counts(ok, failed));
-    result.errors = errors;
+    let mut result = items.result();
     result.key_fields = json!({
         "action": plan.action.verb(),
         "dry-run": plan.dry_run,
@@ -352,10 +345,9 @@ fn summary(plan: &Plan, outcomes: &[MailboxOutcome], tenant_wide: bool) -> Comma
         "failed": failed,
         "new-message-ids": new_ids,
     });
-    result.context_data = json!({"mailboxes": per_mailbox.iter().map(|m| json!({
-        "mailbox": m["mailbox"], "status": m["status"], "matched": m.get("matched"),
+    result.context_data = json!({"mailboxes": items.items().iter().map(|i| json!({
+        "mailbox": i.item, "status": i.outcome, "matched": i.data.get("matched"),
     })).collect::<Vec<_>>()});
-    result.raw_data = json!({"value": per_mailbox});
     result
 }
 
@@ -401,6 +393,7 @@ pub const SPEC: CommandSpec = CommandSpec {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::model::Status;
     use crate::testing::{FakeEnv, app_connection, json_response};
 
     fn input() -> Input {
@@ -436,8 +429,25 @@ mod tests {
         let r = search_and_move_or_copy_email_messages(&env, &app_connection(), &input());
         assert_eq!(r.status, Status::Successful, "{:?}", r.errors);
         assert_eq!(r.key_fields["new-message-ids"], json!(["N1"]));
-        assert_eq!(r.raw_data["value"][1]["status"], "skipped");
-        assert_eq!(r.raw_data["value"][2]["status"], "no-matches");
+        let items = &r.raw_data["items"];
+        assert_eq!(items[0]["outcome"], "moved");
+        assert_eq!(items[0]["data"]["messages"][0]["newId"], "N1");
+        assert_eq!(items[1]["item"], "guest#EXT#@t.example");
+        assert_eq!(items[1]["status"], "skipped");
+        assert!(
+            items[1]["data"]["reason"]
+                .as_str()
+                .unwrap()
+                .starts_with("MailboxNotEnabledForRESTAPI: no"),
+            "{}",
+            items[1]
+        );
+        assert_eq!(items[2]["status"], "succeeded");
+        assert_eq!(items[2]["outcome"], "no-matches");
+        assert_eq!(
+            r.context_data["mailboxes"][1],
+            json!({"mailbox": "guest#EXT#@t.example", "status": "skipped", "matched": null})
+        );
         let searches: Value = serde_json::from_slice(&env.sent()[2].body).unwrap();
         assert_eq!(
             searches["requests"][0]["url"],
@@ -461,7 +471,8 @@ mod tests {
         let r = search_and_move_or_copy_email_messages(&env, &app_connection(), &i);
         assert_eq!(r.status, Status::Successful);
         assert_eq!(r.key_fields["matched"], 2);
-        assert_eq!(r.raw_data["value"][0]["status"], "would-act");
+        assert_eq!(r.raw_data["items"][0]["outcome"], "would-act");
+        assert_eq!(r.raw_data["items"][0]["data"]["matched"], 2);
         assert_eq!(env.sent().len(), 2);
 
         let empty = FakeEnv::new(vec![]);

@@ -4,14 +4,15 @@
 
 use serde_json::{Map, Value, json};
 
-use super::{error_json, execute, item_error};
+use super::execute;
 use crate::batch::{self, Request};
 use crate::env::Env;
 use crate::error::Error;
 use crate::graph::Graph;
 use crate::http::segment;
 use crate::input::Values;
-use crate::model::{CommandResult, Connection, Status};
+use crate::model::{CommandResult, Connection};
+use crate::outcome::{ItemOutcome, ItemOutcomes, ItemStatus};
 use crate::retry::Idempotency;
 use crate::spec::{CommandSpec, ParamType, Permissions, param};
 use crate::time;
@@ -156,34 +157,39 @@ fn run(graph: &Graph, plan: Plan) -> Result<CommandResult, Error> {
         Idempotency::Idempotent,
         "set up automatic replies",
     );
-    let ok = outcomes.iter().filter(|o| o.is_ok()).count();
-    let mut result = CommandResult::new(Status::from_counts(ok, outcomes.len() - ok));
-    let mut items = Vec::new();
+    let mut items = ItemOutcomes::new(LABEL);
+    let mut users = Vec::new();
     for (user, outcome) in plan.users.iter().zip(outcomes) {
         match outcome {
-            Ok(settings) => items.push(json!({"user": user, "status": "updated",
-                "automaticRepliesSetting": settings.get("automaticRepliesSetting").cloned().unwrap_or(settings)})),
+            Ok(settings) => {
+                let setting = settings
+                    .get("automaticRepliesSetting")
+                    .cloned()
+                    .unwrap_or(settings);
+                users.push(
+                    json!({"user": user, "status": "updated", "automaticRepliesSetting": setting}),
+                );
+                items.push(
+                    ItemOutcome::succeeded(user, "updated")
+                        .with("automaticRepliesSetting", setting),
+                );
+            }
             Err(e) => {
-                result.errors.push(item_error(LABEL, user, &e));
-                items.push(json!({"user": user, "status": "failed",
-                    "error": error_json(&e)}));
+                users.push(
+                    json!({"user": user, "status": "failed", "automaticRepliesSetting": null}),
+                );
+                items.push(ItemOutcome::failed(user, e));
             }
         }
     }
+    let mut result = items.result();
     result.key_fields = json!({
         "status": plan.setting["status"],
-        "updated-users": items.iter().filter(|i| i["status"] == "updated").map(|i| i["user"].clone()).collect::<Vec<_>>(),
-        "failed": outcomes_failed(&items),
+        "updated-users": items.items().iter().filter(|i| i.status == ItemStatus::Succeeded).map(|i| i.item.clone()).collect::<Vec<_>>(),
+        "failed": items.count(ItemStatus::Failed),
     });
-    result.context_data = json!({"users": items.iter().map(|i| json!({
-        "user": i["user"], "status": i["status"], "automaticRepliesSetting": i.get("automaticRepliesSetting"),
-    })).collect::<Vec<_>>()});
-    result.raw_data = json!({"value": items});
+    result.context_data = json!({"users": users});
     Ok(result)
-}
-
-fn outcomes_failed(items: &[Value]) -> usize {
-    items.iter().filter(|i| i["status"] == "failed").count()
 }
 
 pub fn setup_auto_reply(env: &dyn Env, conn: &Connection, input: &Input) -> CommandResult {

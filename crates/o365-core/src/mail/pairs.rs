@@ -2,14 +2,12 @@
 //! them by index. This parses the pairs (no HTTP) and runs a step per pair,
 //! reporting each outcome so one bad item does not sink the others.
 
-use serde_json::{Value, json};
-
 use super::message_ref::MessageRef;
-use crate::commands::item_error;
 use crate::env::Env;
 use crate::error::Error;
 use crate::mailbox::Mailbox;
-use crate::model::{CommandError, Connection};
+use crate::model::Connection;
+use crate::outcome::{ItemOutcome, ItemOutcomes};
 
 pub const MAILBOXES: &str = "Email Addresses or User IDs";
 pub const MESSAGE_IDS: &str = "Message IDs";
@@ -68,15 +66,28 @@ pub fn parse(conn: &Connection, mailboxes: &[String], ids: &[String]) -> Result<
         .collect()
 }
 
+impl Pair {
+    /// The item's description in rows and the Error tab: "<message id> in <mailbox>".
+    pub fn describe(&self) -> String {
+        format!("{} in {}", self.message.as_str(), self.mailbox.display())
+    }
+
+    /// The pair's outcome row, with its mailbox and requested message id.
+    pub fn outcome(&self, outcome: ItemOutcome) -> ItemOutcome {
+        outcome
+            .with("mailbox", self.mailbox.display())
+            .with("messageId", self.message.as_str())
+    }
+}
+
 /// What running a step over every pair produced.
 pub struct Outcomes<T> {
     pub done: Vec<(Pair, T)>,
-    pub errors: Vec<CommandError>,
-    /// One row per pair: index, mailbox, message id, status (and error).
-    pub rows: Vec<Value>,
+    /// One per pair, in input order.
+    pub items: ItemOutcomes,
 }
 
-/// Runs `step` for each pair, with progress; failures become per-item errors.
+/// Runs `step` for each pair, with progress; failures become per-item outcomes.
 pub fn run<T>(
     env: &dyn Env,
     label: &str,
@@ -86,29 +97,20 @@ pub fn run<T>(
     let total = pairs.len() as u32;
     let mut out = Outcomes {
         done: Vec::new(),
-        errors: Vec::new(),
-        rows: Vec::new(),
+        items: ItemOutcomes::new(label),
     };
     for pair in pairs {
-        let mut row = json!({
-            "index": pair.index,
-            "mailbox": pair.mailbox.display(),
-            "messageId": pair.message.as_str(),
-        });
         match step(&pair) {
             Ok(v) => {
-                row["status"] = json!("successful");
+                out.items
+                    .push(pair.outcome(ItemOutcome::succeeded(pair.describe(), "retrieved")));
                 out.done.push((pair, v));
             }
-            Err(e) => {
-                let item = format!("{} in {}", pair.message.as_str(), pair.mailbox.display());
-                row["status"] = json!("failed");
-                row["error"] = json!(e.user_message());
-                out.errors.push(item_error(label, &item, &e));
-            }
+            Err(e) => out
+                .items
+                .push(pair.outcome(ItemOutcome::failed(pair.describe(), e))),
         }
-        out.rows.push(row);
-        env.progress(out.rows.len() as u32, total, label);
+        env.progress(out.items.len() as u32, total, label);
     }
     out
 }
