@@ -179,7 +179,14 @@ struct Session {
     _sim: Option<graph_sim::SimHandle>,
 }
 
-async fn session(common: &Common) -> anyhow::Result<Session> {
+/// What a command needs beyond the runtime: `serve` names its connections per request.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Needs {
+    Connection,
+    RuntimeOnly,
+}
+
+async fn session(common: &Common, needs: Needs) -> anyhow::Result<Session> {
     let mut routes = Vec::new();
     let mut sim = None;
     match common.simulate.as_deref() {
@@ -211,6 +218,7 @@ async fn session(common: &Common) -> anyhow::Result<Session> {
     }
     // Under --simulate, no --connection or a `demo-*` name picks a demo connection.
     let demo = match (common.simulate.is_some(), common.connection.as_deref()) {
+        _ if needs == Needs::RuntimeOnly => None,
         (true, None) => Some("demo-delegated"),
         (true, Some(n)) if n.starts_with("demo-") => Some(n),
         _ => None,
@@ -327,7 +335,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 Some(arg) => read_json_arg(&arg)?,
                 None => json!({}),
             };
-            let s = session(&common).await?;
+            let s = session(&common, Needs::Connection).await?;
             let conn = need_connection(&s)?;
             let outcome = s
                 .runtime
@@ -341,7 +349,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             Ok(exit_for(outcome.status()))
         }
         Command::Describe { common } => {
-            let s = session(&common).await?;
+            let s = session(&common, Needs::Connection).await?;
             print(&s.runtime.describe().await?);
             Ok(ExitCode::SUCCESS)
         }
@@ -365,7 +373,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         }
         Command::Serve { serve, common } => serve_api(serve, common).await,
         Command::AuthUrl { common } => {
-            let s = session(&common).await?;
+            let s = session(&common, Needs::Connection).await?;
             let conn = need_connection(&s)?;
             let outcome = s.runtime.get_authorization(&conn.id, &conn.value).await;
             if outcome.status() != "successful" {
@@ -384,7 +392,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
         Command::RedeemCode { code, common } => {
-            let s = session(&common).await?;
+            let s = session(&common, Needs::Connection).await?;
             let conn = need_connection(&s)?;
             let mut value = conn.value.clone();
             if let Some(code) = code {
@@ -477,7 +485,7 @@ async fn serve_api(args: ServeArgs, common: Common) -> anyhow::Result<ExitCode> 
         }
         None => Registry::new(None, options.tenant),
     };
-    let s = session(&common).await?;
+    let s = session(&common, Needs::RuntimeOnly).await?;
     // The embedded simulator's demo connections, unless the directory has those names.
     if let Some(sim) = &s._sim {
         for name in ["demo-delegated", "demo-app"] {

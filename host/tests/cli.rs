@@ -159,3 +159,34 @@ fn connection_file_and_demo_app_work() {
     assert_eq!(lines.lines().count(), 2, "token and probe");
     assert!(lines.contains("\"routed-to\""));
 }
+
+/// `serve --simulate=URL` takes its connections per request: it must start without the
+/// demo connection files `o365-host sim` writes (it exited 2 looking for them).
+#[test]
+fn serve_on_a_running_simulator_needs_no_demo_files() {
+    use std::io::{BufRead, BufReader};
+    let mut child = o365_host()
+        .env(
+            "O365_STATE_DIR",
+            std::env::temp_dir().join(format!("o365-serve-nodemo-{}", std::process::id())),
+        )
+        .args([
+            "serve",
+            "--addr",
+            "127.0.0.1:0",
+            "--simulate=http://127.0.0.1:9",
+        ])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("o365-host starts");
+    let mut first = String::new();
+    let read = BufReader::new(child.stdout.take().expect("stdout")).read_line(&mut first);
+    let exited = child.try_wait().expect("status");
+    let _ = child.kill();
+    let _ = child.wait();
+    assert!(
+        read.is_ok() && first.contains("listening on"),
+        "{first:?} {exited:?}"
+    );
+}

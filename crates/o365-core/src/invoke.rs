@@ -177,33 +177,79 @@ mod tests {
         }
     }
 
+    /// Runs `spec`'s reader on a sample of every declared parameter; what it asked for
+    /// that the spec does not declare, and what it left unread, or its failure.
+    fn reader_disagreement(spec: &CommandSpec) -> Result<(), String> {
+        let input: serde_json::Map<String, serde_json::Value> = spec
+            .parameters
+            .iter()
+            .map(|p| (p.label.to_string(), sample(p)))
+            .collect();
+        let values = Values::new(&serde_json::Value::Object(input), spec.parameters)
+            .map_err(|e| e.user_message())?;
+        // No tenant: the command stops at the connection check, after reading and
+        // before any request.
+        let conn = connection_json::from_json(
+            &json!({"grant-type": "client-credentials", "client-id": "c", "client-secret": "s"}),
+        )
+        .map_err(|e| e.user_message())?;
+        let r = (spec.run)(&FakeEnv::new(vec![]), &conn, &values).map_err(|e| e.user_message())?;
+        if !message(&r).starts_with("Tenant ID") {
+            return Err(message(&r).to_string());
+        }
+        let declared: std::collections::BTreeSet<String> =
+            spec.parameters.iter().map(|p| p.name.to_string()).collect();
+        let asked = values.asked();
+        let undeclared: Vec<&String> = asked.difference(&declared).collect();
+        let unread: Vec<&String> = declared.difference(&asked).collect();
+        if undeclared.is_empty() && unread.is_empty() {
+            Ok(())
+        } else {
+            Err(format!(
+                "reads undeclared {undeclared:?}, leaves unread {unread:?}"
+            ))
+        }
+    }
+
     /// Each command's reader asks for exactly the parameters its spec declares, and
     /// takes every example the manifest shows.
     #[test]
     fn every_reader_reads_its_declared_parameters_and_accepts_the_examples() {
         for spec in manifest::commands() {
-            let input: serde_json::Map<String, serde_json::Value> = spec
-                .parameters
-                .iter()
-                .map(|p| (p.label.to_string(), sample(p)))
-                .collect();
-            let values = Values::new(&serde_json::Value::Object(input), spec.parameters).unwrap();
-            // No tenant: the command stops at the connection check, after reading and
-            // before any request.
-            let conn = connection_json::from_json(&json!({"grant-type": "client-credentials",
-                "client-id": "c", "client-secret": "s"}))
-            .unwrap();
-            let env = FakeEnv::new(vec![]);
-            let r = (spec.run)(&env, &conn, &values).unwrap();
-            assert!(
-                message(&r).starts_with("Tenant ID"),
-                "{}: {}",
-                spec.name,
-                message(&r)
-            );
-            let declared: std::collections::BTreeSet<String> =
-                spec.parameters.iter().map(|p| p.name.to_string()).collect();
-            assert_eq!(values.asked(), declared, "{}", spec.name);
+            assert_eq!(reader_disagreement(spec), Ok(()), "{}", spec.name);
         }
+    }
+
+    /// The check above can fail: a spec with a parameter its reader ignores, and one
+    /// lacking a parameter its reader asks for.
+    #[test]
+    fn a_reader_that_disagrees_with_its_spec_is_found() {
+        use crate::commands::list_message_rules;
+        use crate::spec::{ParamType, param};
+        const EXTRA: CommandSpec = CommandSpec {
+            parameters: &[
+                param(
+                    "user-principal-name",
+                    "User Principal Name",
+                    ParamType::Text,
+                    false,
+                ),
+                param("rule-name", "Rule Name", ParamType::Text, false),
+                param("rule-id", "Rule ID", ParamType::Text, false),
+            ],
+            ..list_message_rules::SPEC
+        };
+        assert_eq!(
+            reader_disagreement(&EXTRA),
+            Err("reads undeclared [], leaves unread [\"rule-id\"]".into())
+        );
+        const FEWER: CommandSpec = CommandSpec {
+            parameters: &[param("rule-name", "Rule Name", ParamType::Text, false)],
+            ..list_message_rules::SPEC
+        };
+        assert_eq!(
+            reader_disagreement(&FEWER),
+            Err("reads undeclared [\"user-principal-name\"], leaves unread []".into())
+        );
     }
 }

@@ -25,7 +25,7 @@ fn interfaces_only(wit: &str) -> &str {
 fn parse(wit: &str) -> Result<(Resolve, wit_parser::PackageId), String> {
     let mut resolve = Resolve::new();
     let package = resolve
-        .push_str("office365.wit", interfaces_only(wit))
+        .push_source("office365.wit", interfaces_only(wit))
         .map_err(|e| format!("the WIT does not parse: {e:#}"))?;
     Ok((resolve, package))
 }

@@ -5,6 +5,7 @@ mod act_directory;
 mod act_messages;
 mod act_send;
 mod clouds;
+mod conformance;
 mod fetch;
 mod folders;
 mod hostile;

@@ -328,6 +328,120 @@ impl Walk<'_> {
 mod tests {
     use super::*;
 
+    use crate::graph::Graph;
+    use crate::retry::RetryPolicy;
+    use crate::testing::{FakeEnv, delegated_connection, json_response};
+    use serde_json::json;
+
+    const ROUND: &str = "https://graph.microsoft.com/v1.0/me/mailFolders/inbox/messages/delta";
+
+    fn msg(id: &str) -> Value {
+        json!({"id": id, "receivedDateTime": "2025-03-02T10:00:00Z", "subject": id})
+    }
+
+    fn ids(w: &Walked) -> Vec<&str> {
+        w.messages
+            .iter()
+            .map(|m| m["id"].as_str().unwrap())
+            .collect()
+    }
+
+    #[test]
+    fn a_capped_page_is_read_again_and_a_lost_sync_state_restarts_the_round() {
+        let first_page = || {
+            json_response(
+                200,
+                json!({"value": [msg("a"), {"id": "r", "@removed": {"reason": "deleted"}}, msg("b"), msg("c")],
+                       "@odata.nextLink": format!("{ROUND}?$skiptoken=2")}),
+            )
+        };
+        let env = FakeEnv::new(vec![
+            json_response(200, json!({"access_token": "at", "expires_in": 3600})),
+            first_page(),
+            first_page(),
+            json_response(
+                410,
+                json!({"error": {"code": "SyncStateNotFound", "message": "gone"}}),
+            ),
+            json_response(
+                200,
+                json!({"value": [msg("a"), msg("d")], "@odata.deltaLink": format!("{ROUND}?$deltatoken=new")}),
+            ),
+        ]);
+        let conn = delegated_connection();
+        let graph = Graph::new(&env, &conn, RetryPolicy::default());
+        let floor = time::parse_utc("2025-03-01T00:00:00Z").unwrap();
+        let mut state = DeltaState::new(format!("{ROUND}?$deltatoken=old"), floor);
+        let walk = |limit| Walk {
+            graph: &graph,
+            env: &env,
+            mailbox: &Mailbox::Me,
+            limit,
+            immutable: true,
+            expand_attachments: true,
+            what: "inbox",
+        };
+        // Stopped at the cap inside the page: the page is where the next run starts.
+        let w = walk(2).run(&mut state).unwrap();
+        assert_eq!(ids(&w), ["a", "b"]);
+        assert!(w.more && !w.restarted);
+        assert_eq!(state.link, format!("{ROUND}?$deltatoken=old"));
+        assert_eq!(state.page, ["a", "b"]);
+        // The same page again: only what was left; then Graph has lost the state.
+        let w = walk(10).run(&mut state).unwrap();
+        assert_eq!(
+            ids(&w),
+            ["c", "d"],
+            "a came again after the restart and was dropped"
+        );
+        assert!(w.restarted && !w.more);
+        assert_eq!(state.link, format!("{ROUND}?$deltatoken=new"));
+        assert!(state.page.is_empty());
+        let sent = env.sent();
+        let restart = percent_encoding::percent_decode_str(&sent[4].url)
+            .decode_utf8_lossy()
+            .to_string();
+        assert!(
+            restart.starts_with(&format!("{ROUND}?changeType=created&$select=id,")),
+            "{restart}"
+        );
+        assert!(
+            restart
+                .ends_with("&$expand=attachments&$filter=receivedDateTime ge 2025-03-01T00:00:00Z"),
+            "{restart}"
+        );
+        assert!(sent[1..].iter().all(|r| r.headers.contains(&(
+            "Prefer".into(),
+            "odata.maxpagesize=100, IdType=\"ImmutableId\"".into()
+        ))));
+    }
+
+    #[test]
+    fn a_link_of_another_mailbox_in_the_cursor_is_the_cursors_fault() {
+        let env = FakeEnv::new(vec![]);
+        let conn = delegated_connection();
+        let graph = Graph::new(&env, &conn, RetryPolicy::default());
+        let mut state = DeltaState::new(
+            "https://evil.example/v1.0/me/mailFolders/inbox/messages/delta".into(),
+            0,
+        );
+        let e = Walk {
+            graph: &graph,
+            env: &env,
+            mailbox: &Mailbox::Me,
+            limit: 10,
+            immutable: false,
+            expand_attachments: false,
+            what: "inbox",
+        }
+        .run(&mut state)
+        .err()
+        .unwrap()
+        .to_string();
+        assert!(e.starts_with("Cursor: "), "{e}");
+        assert!(env.sent().is_empty());
+    }
+
     #[test]
     fn the_folder_of_a_link() {
         assert_eq!(
