@@ -14,7 +14,7 @@
     )
 )]
 
-use serde_json::json;
+use serde_json::{Value, json};
 
 use super::execute;
 use crate::env::Env;
@@ -23,8 +23,8 @@ use crate::graph::{Graph, Listed};
 use crate::http::{self, segment};
 use crate::input::Values;
 use crate::mailbox::Mailbox;
-use crate::model::{CommandResult, Connection, Status, collection};
-use crate::outcome::item_error;
+use crate::model::{CommandResult, Connection};
+use crate::outcome::{ItemOutcome, ItemOutcomes};
 use crate::spec::{CommandSpec, ParamType, Permissions, param};
 use crate::validate;
 
@@ -107,38 +107,35 @@ fn list_one(graph: &Graph, mailbox: &Mailbox, plan: &Plan) -> Result<Listed, Err
 
 fn run(graph: &Graph, plan: Plan, env: &dyn Env) -> Result<CommandResult, Error> {
     let mut all = Vec::new();
-    let mut errors = Vec::new();
-    let mut succeeded = 0usize;
+    let mut items = ItemOutcomes::new(LABEL);
     let total = plan.mailboxes.len() as u32;
     for (i, mailbox) in plan.mailboxes.iter().enumerate() {
+        let name = mailbox.display();
         match list_one(graph, mailbox, &plan) {
             Ok(listed) => {
+                let listed_here =
+                    ItemOutcome::succeeded(name, "listed").with("folderCount", listed.items.len());
                 // Every item of a listing is an object (Graph::for_each_page checks).
                 all.extend(listed.items.into_iter().map(|mut f| {
-                    f["mailbox"] = json!(mailbox.display());
+                    f["mailbox"] = json!(name);
                     f
                 }));
-                // Paging that stopped early keeps the folders read before it.
-                match listed.stopped {
-                    None => succeeded = succeeded.saturating_add(1),
-                    Some(e) => {
-                        // Part of the work was done: the result is partial, not failed.
-                        succeeded = succeeded.saturating_add(1);
-                        errors.push(item_error(LABEL, mailbox.display(), &e));
-                    }
-                }
+                // Paging that stopped early keeps the folders read before it: the
+                // mailbox is partly done, not failed.
+                let stopped = listed.stopped.map(|e| (name.to_string(), e));
+                items.push(listed_here.with_part_errors(stopped.into_iter().collect(), true));
             }
             // One mailbox alone: its error is the command's error.
             Err(e) if plan.mailboxes.len() == 1 => return Err(e),
-            Err(e) => errors.push(item_error(LABEL, mailbox.display(), &e)),
+            Err(e) => items.push(ItemOutcome::failed(name, e)),
         }
         env.progress(
             u32::try_from(i.saturating_add(1)).unwrap_or(u32::MAX),
             total,
-            &format!("listed folders of {}", mailbox.display()),
+            &format!("listed folders of {name}"),
         );
     }
-    let mut result = CommandResult::new(Status::from_counts(succeeded, errors.len()));
+    let mut result = items.result();
     result.key_fields = json!({
         "folder-count": all.len(),
         "folder-ids": all.iter().map(|f| f["id"].clone()).collect::<Vec<_>>(),
@@ -154,8 +151,7 @@ fn run(graph: &Graph, plan: Plan, env: &dyn Env) -> Result<CommandResult, Error>
             "isHidden": f["isHidden"],
         })).collect::<Vec<_>>(),
     });
-    result.raw_data = collection(all);
-    result.errors = errors;
+    result.raw_data["value"] = Value::Array(all);
     Ok(result)
 }
 
@@ -198,6 +194,7 @@ pub const SPEC: CommandSpec = CommandSpec {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::model::Status;
     use crate::testing::{FakeEnv, delegated_connection, json_response};
 
     #[test]
@@ -226,6 +223,15 @@ mod tests {
         let r = list_mail_folders(&env, &delegated_connection(), &Input::default());
         assert_eq!(r.status, Status::PartiallySuccessful, "{:?}", r.errors);
         assert_eq!(r.key_fields["folder-ids"], json!(["f1"]));
+        let me = &r.raw_data["items"][0];
+        assert_eq!(me["item"], "me");
+        assert_eq!(me["status"], "partially-succeeded");
+        assert_eq!(me["data"]["folderCount"], 1);
+        assert_eq!(me["partErrors"][0]["part"], "me");
+        assert_eq!(
+            r.errors[0].failure_indicator,
+            "List Mail Folders failed for 'me'."
+        );
         assert!(
             r.errors[0].message.contains("names mailbox"),
             "{}",
