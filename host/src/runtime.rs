@@ -61,7 +61,7 @@ pub struct RuntimeConfig {
     /// Hosts no connection may reach, even its own cloud's (an operator blocking a cloud).
     pub deny_hosts: Vec<String>,
     /// Threads of the batch executor that runs invocations past `Limits::light_cpu_time`
-    /// at low OS priority (`tiers.rs`); None: one per core.
+    /// at low OS priority (`tiers.rs`); None: one less than the cores, at least one.
     pub batch_threads: Option<usize>,
     /// The platform's page that collects answers to tracked mail: Send Mail's
     /// `<<EmailResponseLink>>` becomes this URL followed by the mail's tracking id.

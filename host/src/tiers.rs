@@ -41,10 +41,18 @@ pub struct Tiers {
 }
 
 impl Tiers {
-    /// `threads`: the batch executor's workers (None: one per core).
+    /// `threads`: the batch executor's workers (None: one less than the cores, at least
+    /// one). Leaving a core free of batch work matters beyond CPU: a nice-19 thread
+    /// preempted while it holds the process's memory-map lock (growing or resetting a
+    /// guest's memory) holds up every other thread's page faults until it runs again;
+    /// with one batch thread per core the neighbour's p99 doubled (docs/benchmarks.md).
     pub fn new(threads: Option<usize>, light_cpu_time: Duration) -> std::io::Result<Tiers> {
         let threads = threads
-            .or_else(|| std::thread::available_parallelism().ok().map(|n| n.get()))
+            .or_else(|| {
+                std::thread::available_parallelism()
+                    .ok()
+                    .map(|n| n.get().saturating_sub(1))
+            })
             .unwrap_or(1)
             .max(1);
         let batch = tokio::runtime::Builder::new_multi_thread()
