@@ -180,36 +180,8 @@ pub(crate) fn entry_seq(e: &Entry<'_>) -> u64 {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::ids;
-    use crate::store::{Folder, FolderKind};
+    use crate::store::messages::tests::mailbox;
     use serde_json::json;
-
-    const OWNER: &str = "b5a1d6c2-4e3f-4a7b-8c9d-0e1f2a3b4c5d";
-
-    fn mailbox() -> (Mailbox, String, String) {
-        let mut m = Mailbox::new(OWNER);
-        let root_parent = m.root_parent_id.clone();
-        let folder = |name: &str, wk: Option<&'static str>, parent: &str| Folder {
-            id: ids::folder_id(OWNER, name, wk.is_some()),
-            display_name: name.into(),
-            parent_id: parent.into(),
-            well_known: wk,
-            hidden: false,
-            unread: 0,
-            total: 0,
-            size: 0,
-            kind: FolderKind::Mail,
-        };
-        let root = m.seed(folder("Top", Some("msgfolderroot"), &root_parent));
-        let inbox = m.seed(folder("Inbox", Some("inbox"), &root));
-        let junk = m.seed(folder("Junk Email", Some("junkemail"), &root));
-        m.seed(folder(
-            "Deletions",
-            Some("recoverableitemsdeletions"),
-            &root_parent,
-        ));
-        (m, inbox, junk)
-    }
 
     fn add(m: &mut Mailbox, folder: &str, at: &str) -> String {
         m.insert_message(folder, &json!({"subject": "s", "receivedDateTime": at}))

@@ -181,11 +181,13 @@ impl Mailbox {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
     use crate::store::{Folder, FolderKind, IdForm};
 
-    fn mailbox() -> (Mailbox, String, String) {
+    /// A mailbox with Inbox and Junk Email (their ids returned) under the root, and the
+    /// recoverable-items folder a hard delete goes to; the delta tests use it too.
+    pub(crate) fn mailbox() -> (Mailbox, String, String) {
         let mut m = Mailbox::new("b5a1d6c2-4e3f-4a7b-8c9d-0e1f2a3b4c5d");
         let root_parent = m.root_parent_id.clone();
         let folder = |name: &str, wk: Option<&'static str>, parent: &str| Folder {
