@@ -31,6 +31,7 @@ use crate::state::{LogLine, LogSink, StoreState, next_holder_id};
 use crate::tiers::Tiers;
 use crate::token_store::{StoreError, TokenStore};
 use crate::values;
+use o365_core::invoke::title_case;
 
 pub const COMMANDS_INTERFACE: &str = "soar:office365/commands@0.1.0";
 pub const ACTIONS_INTERFACE: &str = "soar:office365/connection-actions@0.1.0";
@@ -241,19 +242,6 @@ pub fn failed_result(failure_indicator: &str, status_code: u16, message: &str) -
         "events": [],
         "files": [],
     })
-}
-
-fn label_of(command: &str) -> String {
-    command
-        .split('-')
-        .map(|w| {
-            let mut c = w.chars();
-            c.next()
-                .map(|f| f.to_uppercase().collect::<String>() + c.as_str())
-                .unwrap_or_default()
-        })
-        .collect::<Vec<_>>()
-        .join(" ")
 }
 
 impl Runtime {
@@ -620,35 +608,31 @@ impl Runtime {
             .command(connection_id, connection, command, input)
             .await;
         let depth = self.config.limits.result_json_depth;
-        let label = label_of(command);
+        let label = title_case(command);
         let large = result_text::approximate_size(&outcome.result) > LARGE_RESULT_BYTES;
-        let refused = Arc::new(AtomicBool::new(false));
-        let write = {
-            let refused = refused.clone();
-            move || {
-                outcome.map(
-                    |result| match result_text::document(result, &redactor, depth) {
-                        Ok(text) => text,
-                        Err(problem) => {
-                            refused.store(true, Ordering::Relaxed);
-                            failed_result(
-                                &format!("{label} failed."),
-                                500,
-                                &format!("The component's result was refused: {problem}"),
-                            )
-                            .to_string()
-                        }
-                    },
-                )
-            }
+        // Writing a large document is heavy work: the batch executor does it. A refused
+        // result is a bound the guest ran into, like the ones `guarded` notes.
+        let write = move || {
+            let mut refused = false;
+            let written = outcome.map(|result| {
+                result_text::document(result, &redactor, depth).unwrap_or_else(|problem| {
+                    refused = true;
+                    failed_result(
+                        &format!("{label} failed."),
+                        500,
+                        &format!("The component's result was refused: {problem}"),
+                    )
+                    .to_string()
+                })
+            });
+            (written, refused)
         };
-        // Writing a large document is heavy work: the batch executor does it.
-        let written = if large {
+        let (written, refused) = if large {
             self.tiers.on_batch(async move { write() }).await
         } else {
             write()
         };
-        if refused.load(Ordering::Relaxed) {
+        if refused {
             self.tiers.penalize(&connection_namespace(connection_id));
         }
         written
@@ -722,7 +706,7 @@ impl Runtime {
                         .and_then(|c| c["label"].as_str().map(str::to_string))
                 })
             })
-            .unwrap_or_else(|| label_of(command))
+            .unwrap_or_else(|| title_case(command))
     }
 
     /// "Get Authorization": `{url, state, code-verifier}` or a failed result.

@@ -52,8 +52,8 @@ fn unknown_command(command: &str) -> CommandResult {
 }
 
 /// "list-mail-folderz" -> "List Mail Folderz", for the failure indicator of a name the
-/// component does not know.
-fn title_case(command: &str) -> String {
+/// component does not know (the host uses it too, for its own failures).
+pub fn title_case(command: &str) -> String {
     command
         .split('-')
         .map(|w| {
