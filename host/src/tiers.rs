@@ -171,19 +171,19 @@ fn lower_this_threads_priority() {
     }
 }
 
-/// The nice value of the calling thread (for tests).
-pub fn this_threads_nice() -> i32 {
-    // SAFETY: as above.
-    let tid = unsafe { libc::syscall(libc::SYS_gettid) } as libc::id_t;
-    unsafe { libc::getpriority(libc::PRIO_PROCESS, tid) }
-}
-
 #[cfg(test)]
 mod tests {
     use std::sync::Arc;
 
     use super::*;
     use crate::cpu::{Metered, thread_cpu_ns};
+
+    /// The nice value of the calling thread.
+    fn this_threads_nice() -> i32 {
+        // SAFETY: plain syscalls on the calling thread, as in lower_this_threads_priority.
+        let tid = unsafe { libc::syscall(libc::SYS_gettid) } as libc::id_t;
+        unsafe { libc::getpriority(libc::PRIO_PROCESS, tid) }
+    }
 
     fn meter() -> Arc<CpuMeter> {
         Arc::new(CpuMeter::new(Duration::from_secs(60)))
