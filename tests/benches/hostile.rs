@@ -14,7 +14,8 @@
 //! one slows the neighbour); `HOSTILE_PART=latency` or `=memory` runs one part;
 //! `HOSTILE_EVENT_INTERVAL=2` sets the host runtime's tokio event and global-queue
 //! intervals (default 61 polls); `HOSTILE_NEIGHBOUR_RUNTIME=own` runs the neighbour on a
-//! tokio runtime of its own.
+//! tokio runtime of its own; `HOSTILE_BATCH_THREADS=n` gives the runtimes n batch threads
+//! (default: one less than the cores).
 //!
 //! A watchdog thread samples the resident set every 10 ms and stops the process when it
 //! passes the second target by a quarter, so a host without bounds cannot take the

@@ -56,6 +56,10 @@ fn config(
     config.http_log = Some(dir.path().join(log));
     config.limits = limits;
     config.engine.memory_limit_bytes = memory_limit_bytes;
+    // The isolation bench's switch (tests/benches/hostile.rs); unset: the host's default.
+    config.batch_threads = std::env::var("HOSTILE_BATCH_THREADS")
+        .ok()
+        .and_then(|n| n.parse().ok());
     config
 }
 
